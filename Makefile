@@ -1,0 +1,38 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The demo content is written around this moment; the real date would show only history.
+DEMO_NOW ?= 2026-11-18T10:30:00+00:00
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test lint check status bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+## run: install, check and build the demo, serve it at http://$(HOST)
+run: $(STAMP)
+	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher check content
+	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher status content
+
+## test: install with test extras, lint, run the whole suite
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+check: $(STAMP)
+	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher check content
+
+status: $(STAMP)
+	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher status content
+
+bench: $(STAMP)
+	$(BIN)/python bench/check_bench.py
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,54 @@
+"""The pipeline's front half, shared by every command and the mkdocs plugin: load, then policy.
+
+``check`` is what ``publisher check`` runs and what every build and send runs first; a result
+with errors means nothing may be published or sent from that content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import policy
+from .errors import ContentError, Problem
+from .load import load_content
+from .model import Content
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    content: Content | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings)) or self.content is None
+
+    def blocked(self, message_id: str) -> list[Problem]:
+        """The errors that stop one message from being distributed."""
+        return [p for p in self.errors if p.message_id == message_id]
+
+
+def check(root: Path, now: datetime) -> CheckResult:
+    """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
+    content, problems = load_content(root)
+    if content is not None:
+        problems = problems + policy.evaluate(content, now)
+    return CheckResult(content, sorted(problems))
+
+
+def load_checked(root: Path, now: datetime, strict: bool = False) -> CheckResult:
+    """``check``, raising ``ContentError`` (every problem listed) when it failed."""
+    result = check(root, now)
+    if result.failed(strict):
+        problems = result.problems if strict else result.errors
+        raise ContentError(problems or result.problems)
+    return result

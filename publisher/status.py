@@ -1,0 +1,327 @@
+"""The status engine: a pure function of (content, now).
+
+Every output (site, feeds, API, banner, calendar, badges, mail) asks ``evaluate`` and never
+decides for itself what "active", "open" or "published" means. Only published messages
+(approved and due) count; drafts and future sends are invisible here, hence everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from .model import (
+    CLOSED_STATUSES,
+    ComponentStatus,
+    Content,
+    Impact,
+    Message,
+    MessageType,
+    Service,
+    ServiceGroup,
+    Status,
+    Thread,
+    ThreadKind,
+)
+
+
+class Indicator(StrEnum):
+    """The overall indicator (Statuspage's ``status.indicator``, plus ``maintenance``)."""
+
+    NONE = "none"
+    MAINTENANCE = "maintenance"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Indicator).index(self)
+
+
+INDICATOR_FOR = {
+    ComponentStatus.OPERATIONAL: Indicator.NONE,
+    ComponentStatus.UNDER_MAINTENANCE: Indicator.MAINTENANCE,
+    ComponentStatus.DEGRADED_PERFORMANCE: Indicator.MINOR,
+    ComponentStatus.PARTIAL_OUTAGE: Indicator.MAJOR,
+    ComponentStatus.MAJOR_OUTAGE: Indicator.CRITICAL,
+}
+IMPACT_FOR = {
+    ComponentStatus.OPERATIONAL: Impact.NONE,
+    ComponentStatus.UNDER_MAINTENANCE: Impact.NONE,
+    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+}
+IMPACT_ORDER = [Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL]
+LIGHTS = {
+    # Traffic lights: each has a colour name, an icon name and a word; never colour alone.
+    ComponentStatus.OPERATIONAL: ("green", "check", "Operational"),
+    ComponentStatus.UNDER_MAINTENANCE: ("blue", "wrench", "Under maintenance"),
+    ComponentStatus.DEGRADED_PERFORMANCE: ("amber", "alert", "Degraded performance"),
+    ComponentStatus.PARTIAL_OUTAGE: ("amber", "alert-octagon", "Partial outage"),
+    ComponentStatus.MAJOR_OUTAGE: ("red", "close-octagon", "Major outage"),
+}
+
+
+def worst(statuses: list[ComponentStatus]) -> ComponentStatus:
+    return max(statuses, key=lambda s: s.rank, default=ComponentStatus.OPERATIONAL)
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """A thread as the world sees it at ``now``: only its published messages."""
+
+    thread: Thread
+    published: tuple[Message, ...]
+    status: Status | None
+    """Effective status; maintenance moves scheduled → in_progress → completed by the clock."""
+    services: dict[str, ComponentStatus]
+    """Declared impact per service (from the latest published message)."""
+    impact: Impact
+    start: datetime
+    expected_end: datetime | None
+    end: datetime | None
+    """When it actually ended (None while open)."""
+    open: bool
+    active: bool
+    """Whether its impact counts towards service lights right now."""
+
+    @property
+    def id(self) -> str:
+        return self.thread.id
+
+    @property
+    def kind(self) -> ThreadKind:
+        return self.thread.kind
+
+    @property
+    def latest(self) -> Message:
+        return self.published[-1]
+
+    @property
+    def first(self) -> Message:
+        return self.published[0]
+
+    @property
+    def title(self) -> str:
+        return self.thread.title
+
+    def duration(self, now: datetime) -> timedelta:
+        return (self.end or now) - self.start
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    service: Service
+    group: ServiceGroup
+    status: ComponentStatus
+    threads: tuple[str, ...]
+    """Ids of the active threads that set this status, worst first."""
+
+
+@dataclass(frozen=True)
+class GroupState:
+    group: ServiceGroup
+    status: ComponentStatus
+    services: tuple[ServiceState, ...]
+
+
+@dataclass(frozen=True)
+class Overall:
+    indicator: Indicator
+    status: ComponentStatus
+    sentence: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    now: datetime
+    threads: dict[str, ThreadState]
+    """Every thread with at least one published message, newest activity first."""
+    services: dict[str, ServiceState]
+    groups: tuple[GroupState, ...]
+    overall: Overall
+    open_incidents: tuple[ThreadState, ...]
+    active_maintenance: tuple[ThreadState, ...]
+    upcoming_maintenance: tuple[ThreadState, ...]
+    stories: tuple[ThreadState, ...]
+    """Published news, announcements, leadership messages and launches, newest first."""
+    published: tuple[Message, ...] = field(default=())
+    """Every published message, newest first."""
+
+
+def _maintenance_status(declared: Status | None, start: datetime | None,
+                        end: datetime | None, now: datetime) -> Status:
+    if declared in (Status.VERIFYING, Status.COMPLETED, Status.CANCELLED):
+        return declared
+    if start is None or now < start:
+        return Status.SCHEDULED
+    if end is not None and now >= end:
+        return Status.COMPLETED
+    return Status.IN_PROGRESS
+
+
+def _incident_status(latest: Message) -> Status:
+    if latest.meta.status is not None:
+        return latest.meta.status
+    if latest.type is MessageType.ALL_CLEAR:
+        return Status.RESOLVED
+    if latest.type is MessageType.POST_INCIDENT_REVIEW:
+        return Status.POSTMORTEM
+    return Status.INVESTIGATING
+
+
+def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
+    """The state of one thread at ``now``, or None while none of its messages is published."""
+    published = tuple(m for m in thread.messages if m.is_published(now))
+    if not published:
+        return None
+    latest = published[-1]
+    meta = latest.meta
+    window = meta.window
+    start = (window.start if window and window.start else None) or published[0].send_at
+    expected = window.expected_end if window else None
+    actual = window.actual_end if window else None
+    assert start is not None  # published messages always have send_at
+
+    closer = next((m for m in published if m.meta.status in CLOSED_STATUSES
+                   or m.type is MessageType.ALL_CLEAR), None)
+    status: Status | None = None
+    active = False
+    if thread.kind is ThreadKind.MAINTENANCE:
+        status = _maintenance_status(meta.status, start, actual or expected, now)
+        active = status in (Status.IN_PROGRESS, Status.VERIFYING)
+    elif thread.kind is ThreadKind.INCIDENT:
+        status = _incident_status(latest)
+        active = status not in CLOSED_STATUSES and start <= now
+    is_open = status is not None and status not in CLOSED_STATUSES
+    end: datetime | None = None
+    if status is not None and not is_open:
+        # Closed by a message: it ended when that message said so; by the clock: at its end.
+        end = actual or (closer.send_at if closer else expected)
+
+    services = dict(meta.services)
+    impact = meta.impact or max(
+        (IMPACT_FOR[s] for s in services.values()), key=IMPACT_ORDER.index, default=Impact.NONE
+    )
+    if thread.first.type is MessageType.MAJOR_INCIDENT and meta.impact is None:
+        impact = max(impact, Impact.MAJOR, key=IMPACT_ORDER.index)
+    return ThreadState(thread, published, status, services, impact, start, expected, end,
+                       is_open, active)
+
+
+def _sentence(services: dict[str, ServiceState]) -> str:
+    by_status: dict[ComponentStatus, list[str]] = {}
+    for state in services.values():
+        if state.status is not ComponentStatus.OPERATIONAL:
+            by_status.setdefault(state.status, []).append(state.service.name)
+    if not by_status:
+        return "All systems operational"
+    parts = [
+        f"{status.label}: {', '.join(names)}"
+        for status, names in sorted(by_status.items(), key=lambda kv: -kv[0].rank)
+    ]
+    return "; ".join(parts)
+
+
+def evaluate(content: Content, now: datetime) -> StatusReport:
+    """Everything every output needs to know about the world at ``now``."""
+    states = [s for t in content.threads.values() if (s := thread_state(t, now)) is not None]
+    states.sort(key=lambda s: s.latest.send_at, reverse=True)  # type: ignore[arg-type,return-value]
+
+    affecting: dict[str, list[tuple[ComponentStatus, str]]] = {}
+    for state in states:
+        if state.active:
+            for service_id, impact in state.services.items():
+                affecting.setdefault(service_id, []).append((impact, state.id))
+
+    services: dict[str, ServiceState] = {}
+    groups: list[GroupState] = []
+    for group in content.groups:
+        members = []
+        for service in group.services:
+            hits = sorted(affecting.get(service.id, []), key=lambda h: -h[0].rank)
+            status = worst([impact for impact, _ in hits])
+            state = ServiceState(service, group, status,
+                                 tuple(tid for impact, tid in hits if impact.rank > 0))
+            services[service.id] = state
+            members.append(state)
+        groups.append(GroupState(group, worst([m.status for m in members]), tuple(members)))
+
+    overall_status = worst([s.status for s in services.values()])
+    open_incidents = tuple(s for s in states if s.kind is ThreadKind.INCIDENT and s.open)
+    indicator = max(
+        [INDICATOR_FOR[overall_status]]
+        + [Indicator(i.impact.value) for i in open_incidents if i.impact is not Impact.NONE],
+        key=lambda i: i.rank,
+    )
+    maintenance = [s for s in states if s.kind is ThreadKind.MAINTENANCE]
+    published = sorted((m for s in states for m in s.published),
+                       key=lambda m: m.send_at, reverse=True)  # type: ignore[arg-type,return-value]
+    return StatusReport(
+        now=now,
+        threads={s.id: s for s in states},
+        services=services,
+        groups=tuple(groups),
+        overall=Overall(indicator, overall_status, _sentence(services)),
+        open_incidents=open_incidents,
+        active_maintenance=tuple(s for s in maintenance if s.active),
+        upcoming_maintenance=tuple(sorted(
+            (s for s in maintenance if s.status is Status.SCHEDULED and s.start > now),
+            key=lambda s: s.start)),
+        stories=tuple(s for s in states if s.kind in (ThreadKind.STORY, ThreadKind.LAUNCH)),
+        published=tuple(published),
+    )
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of a service's history bar: its worst status that day and what caused it."""
+
+    day: date
+    status: ComponentStatus
+    threads: tuple[str, ...]
+
+
+def history(content: Content, report: StatusReport, days: int = 90) -> dict[str, list[Day]]:
+    """Per service, the worst status of each of the last ``days`` days (organisation dates).
+
+    Built from incident and maintenance windows, so the 90-day bars on service pages agree
+    with the lights: both come from the same thread states.
+    """
+    tz = content.organisation.tz
+    today = report.now.astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    worst_on: dict[tuple[str, date], tuple[ComponentStatus, list[str]]] = {}
+    for state in report.threads.values():
+        if state.kind not in (ThreadKind.INCIDENT, ThreadKind.MAINTENANCE):
+            continue
+        if state.kind is ThreadKind.MAINTENANCE and state.status in (Status.SCHEDULED,
+                                                                     Status.CANCELLED):
+            continue
+        start_day = max(state.start.astimezone(tz).date(), first)
+        end_day = min((state.end or report.now).astimezone(tz).date(), today)
+        impacts: dict[str, ComponentStatus] = {}
+        for message in state.published:  # worst impact the thread ever declared per service
+            for service_id, impact in message.meta.services.items():
+                impacts[service_id] = worst([impacts.get(service_id, impact), impact])
+        day = start_day
+        while day <= end_day:
+            for service_id, impact in impacts.items():
+                if impact is ComponentStatus.OPERATIONAL:
+                    continue
+                current, ids = worst_on.get((service_id, day), (ComponentStatus.OPERATIONAL, []))
+                worst_on[(service_id, day)] = (worst([current, impact]), [*ids, state.id])
+            day += timedelta(days=1)
+    out: dict[str, list[Day]] = {}
+    quiet: tuple[ComponentStatus, list[str]] = (ComponentStatus.OPERATIONAL, [])
+    for service_id in report.services:
+        bar = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            status, ids = worst_on.get((service_id, day), quiet)
+            bar.append(Day(day, status, tuple(ids)))
+        out[service_id] = bar
+    return out

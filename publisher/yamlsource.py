@@ -1,0 +1,95 @@
+"""YAML that remembers where things were: every mapping and sequence knows its keys' lines.
+
+PyYAML's C parser does the parsing; only construction runs in Python, where we note
+``node.start_mark.line`` for each key and item. That is what lets every problem name a line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+try:  # the C loader is an order of magnitude faster; fall back when libyaml is missing
+    _Base = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Base = yaml.SafeLoader  # type: ignore[assignment,misc]
+
+
+class LineDict(dict):
+    """A dict that also knows the (1-based) line of each key."""
+
+    lines: dict[Any, int]
+
+
+class LineList(list):
+    """A list that also knows the (1-based) line of each item."""
+
+    lines: list[int]
+
+
+class LineLoader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loader whose mappings and sequences record line numbers."""
+
+    line_offset = 0
+
+
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value", key_node.start_mark
+            )
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1 + loader.line_offset
+    return result
+
+
+def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.lines = [child.start_mark.line + 1 + loader.line_offset for child in node.value]
+    return result
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document; lines in the result are shifted by ``line_offset``."""
+    loader = LineLoader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def error_line(exc: yaml.YAMLError, line_offset: int = 0) -> int:
+    """The 1-based line a YAML error points at (the problem mark, else the context mark)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return (mark.line + 1 + line_offset) if mark is not None else 1 + line_offset
+
+
+def line_map(data: Any, prefix: str = "") -> dict[str, int]:
+    """Flatten recorded lines into ``{"workflow.steps.2.by": 17, ...}``."""
+    out: dict[str, int] = {}
+    if isinstance(data, LineDict):
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            out[path] = data.lines.get(key, 0)
+            out.update(line_map(value, path + "."))
+    elif isinstance(data, LineList):
+        for index, value in enumerate(data):
+            path = f"{prefix}{index}"
+            out[path] = data.lines[index]
+            out.update(line_map(value, path + "."))
+    return out
