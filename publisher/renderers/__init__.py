@@ -1,0 +1,48 @@
+"""Renderers: every output is a function of one ``BuildContext`` (content + status at now).
+
+Pages are made by the site renderer (mkdocs-material through a thin plugin); every other file
+under ``build/site`` (feeds, API, banner, calendar, badges) comes from a *producer*: a function
+``(BuildContext) -> {relative path: bytes}`` listed in ``PRODUCERS``. Renderers never decide
+what is active or published: they read ``ctx.report``, which the status engine made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..model import Content
+from ..status import StatusReport, evaluate
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    content: Content
+    report: StatusReport
+    now: datetime
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, content: Content, now: datetime) -> BuildContext:
+        return cls(content, evaluate(content, now), now)
+
+    @property
+    def base_url(self) -> str:
+        return self.content.organisation.base_url
+
+
+Producer = Callable[[BuildContext], dict[str, bytes]]
+PRODUCERS: list[Producer] = []
+"""Every non-page output. Order matters only for readability of the build log."""
+
+
+def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
+    """All non-page files for the site, keyed by path relative to the site root."""
+    files: dict[str, bytes] = {}
+    for producer in PRODUCERS:
+        for path, data in producer(ctx).items():
+            if path in files:
+                raise ValueError(f"two producers write {path}")
+            files[path] = data
+    return files
