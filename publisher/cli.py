@@ -111,7 +111,7 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
             "problems": [p.as_dict() for p in result.problems],
         }, indent=2))
     else:
-        console = Console(highlight=False)
+        console = Console(highlight=False, soft_wrap=True)
         print_problems(console, result)
         count = len(result.content.messages) if result.content else 0
         summary = (f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
@@ -147,7 +147,7 @@ def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
             "upcoming_maintenance": [t.id for t in report.upcoming_maintenance],
         }, indent=2))
         return
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     local = result.content.local(now)
     console.print(f"[bold]{result.content.organisation.name}[/] at "
                   f"{local:%a %d %b %Y %H:%M %Z}: [bold]{report.overall.sentence}[/] "
