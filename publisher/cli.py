@@ -190,5 +190,27 @@ def schema_command(output: Path) -> None:
         click.echo(f"wrote {path}")
 
 
+# --------------------------------------------------------------------------- more commands
+
+
+def _register_command_modules() -> None:
+    """Add the commands of every ``publisher/commands_*.py`` module (its ``COMMANDS`` list).
+
+    Each stage (site, outputs, mail, tools, ...) keeps its commands beside its own code, so
+    adding a stage never means editing this file.
+    """
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module("publisher")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("commands_"):
+            module = importlib.import_module(f"publisher.{info.name}")
+            for command in getattr(module, "COMMANDS", []):
+                main.add_command(command)
+
+
+_register_command_modules()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
