@@ -52,7 +52,9 @@ def reported(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PublisherError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            # soft_wrap: never break a path:line: field: message line (it must stay greppable)
+            Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}",
+                                                       highlight=False)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
