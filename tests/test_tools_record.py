@@ -97,7 +97,7 @@ def test_approve_refuses_placeholders_and_a_missing_send_time(repo: Repo) -> Non
     before = path.read_text()
     done = repo.run("approve", str(DRAFT), "--by", "r-castellano")
     assert done.returncode == 1
-    assert f"{DRAFT}:1: send_at: an approved message needs a send time" in done.stderr
+    assert f"{DRAFT}:2: send_at: an approved message needs a send time" in done.stderr
     assert (f"{DRAFT}:25: (body): template placeholder [Draft: what staff need to do "
             "beforehand") in done.stderr
     assert path.read_text() == before
