@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import Problem
 from ..model import Channel, Content, Message, Stage
-from .base import finding
+from .base import finding, is_closed
 from .config import ChannelMatrixRule, EmailDownRule, MatrixCategory
 
 
@@ -15,8 +15,9 @@ def email_down(message: Message, rule: EmailDownRule) -> bool:
 def check_email_down(content: Content, rule: EmailDownRule, message: Message) -> list[Problem]:
     """When email itself is affected, email is no channel; the alternatives are required."""
     del content
-    if message.meta.workflow.stage is Stage.WITHDRAWN or not email_down(message, rule):
-        return []
+    if (message.meta.workflow.stage is Stage.WITHDRAWN or not email_down(message, rule)
+            or is_closed(message)):
+        return []  # an all-clear goes out once email is back
     channels = set(message.meta.channels or [])
     problems: list[Problem] = []
     refused = [c.value for c in rule.refused if c in channels]
