@@ -54,7 +54,9 @@ def test_broken_content_fails_mkdocs_build_and_keeps_the_site(demo_copy: Path,
     assert result.returncode == 1
     # One error listing every problem, each as path:line: field: message.
     assert "3 error(s)" in result.stderr  # the bad type also orphans its follow-up
-    assert "01-notice.md:4: type:" in result.stderr
+    notice = next(demo_copy.glob("messages/2026/2026-11-18-student-records-outage/01-*.md"))
+    line = notice.read_text().splitlines().index("type: outage") + 1
+    assert f"{notice.name}:{line}: type:" in result.stderr
     assert "servcies" in result.stderr
     assert snapshot(out) == before
 
