@@ -132,12 +132,16 @@ def _record(file: Path, step: str, by: str, content_dir: Path | None, now_text: 
     at = parse_instant(at_text, tz) if at_text else resolve_now(now_text)
     when = parse_instant(send_at, tz) if send_at else None
     done = record(content, file, step, by, at, note=note, approve=approve, send_at=when)
-    verb = "approved" if approve else "recorded"
+    verb = "approved" if approve and done.final else "recorded"
     click.echo(f"{verb} {done.message_id}: {step} by {by} at {done.at}")
     for line in done.changed:
         click.echo(f"  - {line}")
     for line in done.added:
         click.echo(f"  + {line}")
+    for item in done.still_to_do:
+        who = f" by {item.person_name}" if item.person_name else ""
+        click.echo(f"still to do: {item.step}{who}" + (f" (due {item.due:%Y-%m-%d %H:%M})"
+                                                       if item.due else ""))
 
 
 _file_arg = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

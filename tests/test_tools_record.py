@@ -74,9 +74,15 @@ def test_approve_sets_stage_and_send_time_and_the_message_publishes(repo: Repo) 
     made = repo.run("new", "extension", "--thread", "2026-11-18-student-records-outage",
                     "--end", "2026-11-18T15:00")
     assert made.returncode == 0, made.stderr
+    rel = str(path.relative_to(repo.root))
+    early = repo.run("approve", rel, "--by", "r-castellano", "--send-at", "2026-11-18T10:40")
+    assert early.returncode == 1
+    assert f"{rel}:" in early.stderr and "step 'intake' (Ben Harrington) is still to do " \
+        "before approval" in early.stderr
+    for step, person in (("intake", "b-harrington"), ("draft", "a-okafor")):
+        assert repo.run("review", rel, "--step", step, "--by", person).returncode == 0
     before = path.read_text()
-    done = repo.run("approve", str(path.relative_to(repo.root)), "--by", "r-castellano",
-                    "--send-at", "2026-11-18T10:40")
+    done = repo.run("approve", rel, "--by", "r-castellano", "--send-at", "2026-11-18T10:40")
     assert done.returncode == 0, done.stderr
     after = path.read_text()
     meta = front_matter(path)
@@ -119,3 +125,44 @@ def test_the_director_on_leave_cannot_approve_but_the_delegate_can(repo: Repo) -
     assert approved.returncode == 0, approved.stderr
     again = repo.run("approve", path, "--by", "r-castellano")
     assert again.returncode == 1 and "already recorded" in again.stderr
+
+
+def test_extension_may_be_approved_by_the_service_manager_of_its_service(repo: Repo) -> None:
+    made = repo.run("new", "extension", "--thread", "2026-11-18-student-records-outage",
+                    "--end", "2026-11-18T15:00")
+    assert made.returncode == 0, made.stderr
+    path = "content/messages/2026/2026-11-18-student-records-outage/04-extension.md"
+    for step, person in (("intake", "b-harrington"), ("draft", "a-okafor")):
+        assert repo.run("review", path, "--step", step, "--by", person).returncode == 0
+    other = repo.run("approve", path, "--by", "k-patel", "--send-at", "2026-11-18T10:45")
+    assert other.returncode == 1 and "Kiran Patel may not do 'approval'" in other.stderr
+    done = repo.run("approve", path, "--by", "b-harrington", "--send-at", "2026-11-18T10:45")
+    assert done.returncode == 0, done.stderr
+    assert front_matter(repo.root / path)["workflow"]["stage"] == "approved"
+
+
+def test_a_sub_community_message_is_approved_only_with_its_representative(repo: Repo) -> None:
+    made = repo.run("new", "unplanned-outage", "--title", "Dental clinic PCs cannot log in",
+                    "--service", "sso=partial_outage", "--audience", "dentistry-community",
+                    "--start", "2026-11-18T10:00")
+    assert made.returncode == 0, made.stderr
+    path = "content/messages/2026/2026-11-18-dental-clinic-pcs-cannot-log-in.md"
+    for step, person in (("intake", "o-nwosu"), ("confirm-need", "a-okafor"),
+                         ("draft", "a-okafor")):
+        done = repo.run("review", path, "--step", step, "--by", person)
+        assert done.returncode == 0, done.stderr
+    first = repo.run("approve", path, "--by", "r-castellano", "--send-at", "2026-11-18T10:40")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("recorded ")
+    assert "still to do: approval by Helen Brennan" in first.stdout
+    assert front_matter(repo.root / path)["workflow"]["stage"] == "draft"
+    second = repo.run("approve", path, "--by", "h-brennan")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("approved ")
+    meta = front_matter(repo.root / path)
+    assert meta["workflow"]["stage"] == "approved"
+    assert [s["by"] for s in meta["workflow"]["steps"]][-2:] == ["r-castellano", "h-brennan"]
+    check = repo.run("check", "content", "--format", "json")
+    mine = [p for p in json.loads(check.stdout)["problems"]
+            if "dental-clinic-pcs" in p["path"] and p["severity"] == "error"]
+    assert mine == []

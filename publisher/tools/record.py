@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ class Recorded:
     at: str
     added: list[str]
     changed: list[str]
+    final: bool = True
+    """For an approval: the last one needed, so the stage is now approved."""
+    still_to_do: list[governance.Pending] = field(default_factory=list)
 
 
 def find_message(content: Content, path: Path) -> Message:
@@ -72,21 +75,45 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
         raise ConfigError(f"{source}: {step!r} by {by} is already recorded")
     text = path.read_text(encoding="utf-8")
     front_text, rest = yamlio.split(text, path)
+    final = True
     if approve:
         # the body starts after the closing fence: line 1 fence + front matter + fence
         body_line = front_text.count("\n") + 3
         body = rest.split("\n", 1)[1] if "\n" in rest else ""
         _check_ready(content, policy, message, step, at, send_at, body, body_line)
+        # a message to a sub-community needs its representative's approval as well: the
+        # stage becomes approved with the last approval, not the first
+        approvals = [p for p in governance.pending(content, policy, message, at)
+                     if p.step == step]
+        final = len(approvals) <= 1
     front = yamlio.load(front_text)
     tz = content.organisation.tz
     when = yamlio.local_text(at.replace(microsecond=0), tz)
-    expected_changes = _apply(front, step, by, when, note, approve,
+    expected_changes = _apply(front, step, by, when, note, approve and final,
                               yamlio.local_text(send_at, tz) if send_at else None)
     new_front = yamlio.dump(front)
     added, changed = _verify(front_text, new_front, expected_changes, source)
     if write:
         path.write_text(f"---\n{new_front}{rest}", encoding="utf-8")
-    return Recorded(path, message.id, step, by, when, added, changed)
+    recorded = Recorded(path, message.id, step, by, when, added, changed, final)
+    if write:
+        recorded.still_to_do = _still_to_do(content.root, path, at)
+    return recorded
+
+
+def _still_to_do(root: Path, path: Path, at: datetime) -> list[governance.Pending]:
+    """What the workflow still needs after this step (read back from the file as written)."""
+    from ..load import load_content
+
+    content, _ = load_content(root)
+    if content is None:
+        return []
+    try:
+        message = find_message(content, path)
+    except ConfigError:
+        return []
+    policy = governance.load(content)
+    return [p for p in governance.pending(content, policy, message, at) if not p.automatic]
 
 
 def _check_ready(content: Content, policy: Any, message: Message, step: str, at: datetime,
@@ -96,16 +123,16 @@ def _check_ready(content: Content, policy: Any, message: Message, step: str, at:
     if message.meta.send_at is None and send_at is None:
         problems.append(Problem(src, message.line("send_at"), "send_at", "an approved message "
                                 "needs a send time (pass --send-at WHEN)"))
-    for field, value in _strings(message.meta.model_dump(mode="json", exclude_none=True)):
-        problems += [Problem(src, message.line(field), field, f"template placeholder "
+    for name, value in _strings(message.meta.model_dump(mode="json", exclude_none=True)):
+        problems += [Problem(src, message.line(name), name, f"template placeholder "
                              f"{m.group(0)} is still to be written")
                      for m in PLACEHOLDER.finditer(value)]
     body_marks = placeholders(body, body_line)
     problems += [Problem(src, line, "(body)", f"template placeholder {mark} is still to be "
                          "written") for line, mark in body_marks]
-    for item in governance.pending(content, policy, message, at):
+    for item in governance.before_step(content, policy, message, step, at):
         if item.step != step:
-            who = f" ({item.person})" if item.person else ""
+            who = f" ({item.person_name})" if item.person_name else ""
             problems.append(Problem(src, message.line("workflow.steps"), "workflow.steps",
                                     f"step {item.step!r}{who} is still to do before approval"))
     if problems:
@@ -151,12 +178,12 @@ def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
         if "stage" in workflow and not rewritten:
             may_change.add(workflow.lc.key("stage")[0])
         workflow["stage"] = "approved"
-        if send_at is not None:
-            if "send_at" in front:
-                may_change.add(front.lc.key("send_at")[0])
-                front["send_at"] = send_at
-            else:
-                _insert_before(front, "send_at", send_at, ("categories", "summary", "workflow"))
+    if send_at is not None:
+        if "send_at" in front:
+            may_change.add(front.lc.key("send_at")[0])
+            front["send_at"] = send_at
+        else:
+            _insert_before(front, "send_at", send_at, ("categories", "summary", "workflow"))
     return may_change
 
 
