@@ -13,6 +13,7 @@ from pathlib import Path
 from . import policy
 from .errors import ContentError, Problem
 from .load import load_content
+from .mail.headers import header_problems
 from .model import Content
 
 
@@ -42,6 +43,7 @@ def check(root: Path, now: datetime) -> CheckResult:
     content, problems = load_content(root)
     if content is not None:
         problems = problems + policy.evaluate(content, now)
+        problems.extend(header_problems(content))  # no CR/LF in any email header value
     return CheckResult(content, sorted(problems))
 
 
