@@ -40,9 +40,10 @@ PRODUCERS: list[Producer] = []
 def _register_producers() -> None:
     # Imported here: the producer modules import BuildContext from this module.
     from .api import produce_api
+    from .banner import produce_banner
     from .feeds import produce_feeds
 
-    PRODUCERS.extend([produce_feeds, produce_api])
+    PRODUCERS.extend([produce_feeds, produce_api, produce_banner])
 
 
 def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
