@@ -41,9 +41,10 @@ def _register_producers() -> None:
     # Imported here: the producer modules import BuildContext from this module.
     from .api import produce_api
     from .banner import produce_banner
+    from .calendar import produce_calendars
     from .feeds import produce_feeds
 
-    PRODUCERS.extend([produce_feeds, produce_api, produce_banner])
+    PRODUCERS.extend([produce_feeds, produce_api, produce_banner, produce_calendars])
 
 
 def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
