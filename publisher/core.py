@@ -14,6 +14,7 @@ from . import policy
 from .errors import ContentError, Problem
 from .load import load_content
 from .model import Content
+from .renderers.snippets import snippet_problems
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ def check(root: Path, now: datetime) -> CheckResult:
     content, problems = load_content(root)
     if content is not None:
         problems = problems + policy.evaluate(content, now)
+        problems += snippet_problems(content)  # sms:/social: overrides that are too long
     return CheckResult(content, sorted(problems))
 
 
