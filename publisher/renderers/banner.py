@@ -24,7 +24,7 @@ from ..status import ThreadState
 from . import BuildContext
 from .common import dumps, iso, message_url, summary_of, thread_revision
 from .markup import plain
-from .urls import BANNER_FILES, absolute
+from .urls import BANNER_FILES
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "banner"
 BANNER_CSS = "banner.css"
@@ -109,7 +109,7 @@ def produce_banner(ctx: BuildContext) -> dict[str, bytes]:
     data = {"status_url": ctx.base_url, "banners": [b.as_json() for b in banners]}
     showing = [b for b in banners if b.showing(ctx.now)]
     html = _environment().get_template("banner.html").render(
-        banners=showing, css_url=absolute(ctx.content, BANNER_CSS), status_url=ctx.base_url)
+        banners=showing, status_url=ctx.base_url)
     json_name, html_name, js_name = BANNER_FILES
     return {
         json_name: dumps(data),
