@@ -15,6 +15,7 @@ from .errors import ContentError, Problem
 from .load import load_content
 from .mail.headers import header_problems
 from .model import Content
+from .renderers.snippets import snippet_problems
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def check(root: Path, now: datetime) -> CheckResult:
     content, problems = load_content(root)
     if content is not None:
         problems = problems + policy.evaluate(content, now)
-        problems.extend(header_problems(content))  # no CR/LF in any email header value
+        problems += snippet_problems(content)  # sms:/social: overrides that are too long
+        problems += header_problems(content)  # no CR/LF in any email header value
     return CheckResult(content, sorted(problems))
 
 

@@ -7,6 +7,7 @@ Every model forbids unknown keys so a typo such as ``servcies`` is an error, not
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -33,7 +35,17 @@ def _localise(value: datetime, info: ValidationInfo) -> datetime:
     return value
 
 
-Instant = Annotated[datetime, AfterValidator(_localise)]
+def _has_time(value: Any) -> Any:
+    # A bare date would silently mean midnight; a send or a window needs a time of day.
+    if (isinstance(value, date) and not isinstance(value, datetime)) or (
+            isinstance(value, str) and _DATE_ONLY.match(value.strip())):
+        raise ValueError(f"{str(value).strip()!r} is a date without a time of day (allowed: "
+                         "ISO 8601 date and time, e.g. 2026-11-18T09:30)")
+    return value
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+Instant = Annotated[datetime, BeforeValidator(_has_time), AfterValidator(_localise)]
 """A date and time; without an offset it is read in the organisation's timezone."""
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
@@ -480,13 +492,14 @@ class Message:
         return self.meta.workflow.stage is Stage.APPROVED
 
     def line(self, field_path: str) -> int:
-        """The best line for a field: the field's own, else its nearest parent's, else 1."""
+        """The best line for a field: the field's own, else its nearest parent's, else 2 (the
+        front matter's first line: a missing or inherited field belongs there)."""
         probe = field_path
         while probe:
             if probe in self.lines:
                 return self.lines[probe]
             probe = probe.rpartition(".")[0]
-        return 1
+        return 2
 
     def is_published(self, now: datetime) -> bool:
         """Approved and due: the only messages any output ever shows or sends."""

@@ -73,9 +73,18 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         loader.dispose()
 
 
-def error_line(exc: yaml.YAMLError, line_offset: int = 0) -> int:
-    """The 1-based line a YAML error points at (the problem mark, else the context mark)."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+def error_line(exc: yaml.YAMLError, line_offset: int = 0, text: str = "") -> int:
+    """The 1-based line a YAML error points at: the problem mark, else the context mark.
+
+    When the parser only noticed the problem at the end of the text (an unclosed ``[`` or
+    quote), the context mark (where that construct started) is the line to fix.
+    """
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    mark = problem or context
+    if problem is not None and context is not None and text and (
+            problem.index >= len(text.rstrip())):
+        mark = context
     return (mark.line + 1 + line_offset) if mark is not None else 1 + line_offset
 
 

@@ -37,6 +37,18 @@ PRODUCERS: list[Producer] = []
 """Every non-page output. Order matters only for readability of the build log."""
 
 
+def _register_producers() -> None:
+    # Imported here: the producer modules import BuildContext from this module.
+    from .api import produce_api
+    from .badges import produce_badges
+    from .banner import produce_banner
+    from .calendar import produce_calendars
+    from .feeds import produce_feeds
+
+    PRODUCERS.extend([produce_feeds, produce_api, produce_banner, produce_calendars,
+                      produce_badges])
+
+
 def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
     """All non-page files for the site, keyed by path relative to the site root."""
     files: dict[str, bytes] = {}
@@ -46,3 +58,6 @@ def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
                 raise ValueError(f"two producers write {path}")
             files[path] = data
     return files
+
+
+_register_producers()

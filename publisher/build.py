@@ -1,0 +1,80 @@
+"""``build(root, now, out)``: the whole site, built by mkdocs in-process, swapped in atomically.
+
+mkdocs writes into a fresh temporary directory next to ``out``; only when the build succeeded
+is the old site moved aside and the new one renamed into place. A failed build (bad content,
+broken template) raises and leaves the previous ``out`` exactly as it was, so a status page
+never goes half-published.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
+from .errors import ConfigError, PublisherError
+from .mkdocs_plugin import CONTENT_ENV
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class BuildError(PublisherError):
+    """The site could not be built; the previous site is untouched."""
+
+
+def find_config(root: Path, config_file: Path | None = None) -> Path:
+    """mkdocs.yml: the one given, else next to the content directory, else the project's."""
+    for candidate in (config_file, root.resolve().parent / "mkdocs.yml",
+                      Path.cwd() / "mkdocs.yml", REPO / "mkdocs.yml"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    raise ConfigError(f"no mkdocs.yml found for {root} (give one with --config-file)")
+
+
+def build(root: Path, now: datetime, out: Path, config_file: Path | None = None) -> Path:
+    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``."""
+    config_path = find_config(root, config_file)
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW")}
+    try:
+        # The plugin reads both from the environment, exactly as under ``mkdocs build``.
+        os.environ[CONTENT_ENV] = str(root.resolve())
+        os.environ["PUBLISHER_NOW"] = now.isoformat()
+        config = load_config(config_file=str(config_path), site_dir=str(staging))
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except Exception as exc:  # whatever broke (content, template, disk), publish nothing
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    _swap(staging, out)
+    return out
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put ``new`` in place of ``out`` with renames, so readers see one site or the other."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+        os.rename(out, old / out.name)
+    os.rename(new, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,152 @@
+"""The mkdocs plugin: a thin adapter from mkdocs to the framework-free site renderer.
+
+It loads and checks ``content/`` (any error stops the build with one ``PluginError`` listing
+every problem, so ``mkdocs build`` exits 1 and publishes nothing), adds every page as a
+generated file (nothing is written into ``docs_dir``), fills each page's content from
+``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
+from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from . import clock
+from .core import check
+from .errors import PublisherError
+from .renderers import BuildContext, static_outputs, urls
+from .renderers.site import Page as SitePage
+from .renderers.site import SiteModel
+from .renderers.site_html import TEMPLATES, environment
+
+log = logging.getLogger("mkdocs.plugins.publisher")
+CONTENT_ENV = "PUBLISHER_CONTENT"
+"""Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+
+
+class PublisherConfig(Config):
+    content = c.Type(str, default="content")
+    """The content directory, relative to mkdocs.yml."""
+    now = c.Optional(c.Type(str))
+    """The instant to build at (ISO 8601); default ``$PUBLISHER_NOW``, else the real time."""
+    templates = c.Optional(c.Type(str))
+    """Page templates folder, relative to mkdocs.yml; default ``site_templates/pages``."""
+
+
+class PublisherPlugin(BasePlugin[PublisherConfig]):
+    """Builds the status site and newsroom from ``content/`` at one instant."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: SiteModel | None = None
+        self.pages: dict[str, SitePage] = {}
+        self.root: Path | None = None
+        self.templates: Path = TEMPLATES
+
+    # -- configuration: load and check the content once per build
+
+    def _resolve(self, config: MkDocsConfig, value: str) -> Path:
+        base = Path(config.config_file_path or ".").resolve().parent
+        return (base / value).resolve()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
+        self.templates = (self._resolve(config, self.config.templates)
+                          if self.config.templates else TEMPLATES)
+        try:
+            now = clock.now(self.config.now)
+        except PublisherError as exc:
+            raise PluginError(f"publisher: {exc}") from exc
+        result = check(self.root, now)
+        if result.failed():
+            problems = result.errors or result.problems
+            raise PluginError(
+                f"publisher: {len(problems)} error(s) in {self.root}; nothing was built:\n"
+                + "\n".join(str(p) for p in problems))
+        for problem in result.warnings:
+            log.info("%s", problem)
+        assert result.content is not None
+        ctx = BuildContext.at(result.content, now)
+        environment.cache_clear()  # serve: pick up edited templates on every rebuild
+        self.model = SiteModel(ctx, self.templates)
+        organisation = result.content.organisation
+        config.site_name = organisation.name
+        if not config.site_url:
+            config.site_url = organisation.base_url
+        # Sitemaps carry a build date: make it the build's instant, so builds are reproducible.
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
+        config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
+        return config
+
+    # -- files: every page and every other output is generated in memory
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.model is not None
+        self.pages = {}
+        for page in self.model.pages():
+            self._add(files, File.generated(config, page.src_uri, content=""))
+            self.pages[page.src_uri] = page
+        for path, data in static_outputs(self.model.ctx).items():
+            self._add(files, File.generated(config, path, content=data))
+        return files
+
+    @staticmethod
+    def _add(files: Files, file: File) -> None:
+        if files.get_file_from_path(file.src_uri) is not None:
+            raise PluginError(f"publisher: {file.src_uri} is generated; remove it from docs_dir")
+        files.append(file)
+
+    # -- pages: title and metadata first, then the rendered content
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        spec = self.pages.get(page.file.src_uri)
+        if spec is None:
+            return markdown
+        page.title = spec.title  # type: ignore[assignment]
+        page.meta["description"] = spec.description
+        page.meta["publisher_feeds"] = [
+            {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
+             "title": f"{spec.title} ({fmt.upper() if fmt == 'rss' else 'Atom'})",
+             "path": path} for fmt, path in spec.feeds]
+        # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
+        page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
+        return ""  # the content comes from the page template, not from Markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        spec = self.pages.get(page.file.src_uri)
+        if spec is None or self.model is None:
+            return html
+        return self.model.render(spec)
+
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
+                        nav: Any) -> dict[str, Any]:
+        spec = self.pages.get(page.file.src_uri)
+        if spec is not None:
+            depth = spec.path.count("/")
+            context["publisher_root"] = "../" * depth or "./"
+        return context
+
+    # -- serve: rebuild when the content or the templates change
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if self.root is not None:
+            server.watch(str(self.root))
+        server.watch(str(self.templates.parent))
+        return server
+
+
+NAV_PATHS = frozenset({"", "services/", urls.history_path(), urls.newsroom_path()})
+
