@@ -145,11 +145,13 @@ def follow_up(kind: str, at: str, approver: str = "r-castellano", **over: Any) -
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` applied: workflow and window are merged key by key (None
+    removes a key); every other field is replaced."""
     out = copy.deepcopy(base)
     for key, value in over.items():
         if value is None:
             out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+        elif key in ("workflow", "window") and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
