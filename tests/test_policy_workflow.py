@@ -131,7 +131,8 @@ def test_r3_unknown_step_name(tmp_path: Path) -> None:
                                                          ("proofread", "a-okafor",
                                                           "2026-11-10T10:00"))}))
     [problem] = findings(root, "R3")
-    assert problem.field == "workflow.steps.8.step" and "unknown step 'proofread'" in problem.message
+    assert problem.field == "workflow.steps.8.step"
+    assert "unknown step 'proofread'" in problem.message
 
 
 def test_r3_draft_messages_are_not_checked_for_steps(tmp_path: Path) -> None:
