@@ -124,7 +124,8 @@ def test_a_rule_can_be_switched_off(tmp_path: Path) -> None:
           planned(send_at="2026-11-12T10:00"))
     assert [p.rule for p in findings(root)] == ["R1"]
     text = (root / "policy.yml").read_text()
-    (root / "policy.yml").write_text(text.replace("  - id: R1\n", "  - id: R1\n    enabled: false\n"))
+    text = text.replace("  - id: R1\n", "  - id: R1\n    enabled: false\n")
+    (root / "policy.yml").write_text(text)
     assert findings(root) == []
 
 
