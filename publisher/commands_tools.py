@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli import now_option, reported, resolve_now
+from .cli import CONTENT_ARG, now_option, reported, resolve_now
 from .clock import parse_instant
 from .errors import ContentError
 from .load import load_content
@@ -185,4 +185,64 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     _record(file, "approval", by, content_dir, now_text, at_text, note, True, send_at)
 
 
-COMMANDS = [new_command, review_command, approve_command]
+# --------------------------------------------------------------------------- provenance
+
+
+@click.command("verify-approvals")
+@CONTENT_ARG
+@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Only these message files (repeatable). Default: every message.")
+@click.option("--all-steps", is_flag=True, help="Verify every recorded step, not only approvals.")
+@click.option("--trusted-before", metavar="REV",
+              help="Trust claims committed in REV's history (default: policy.yml's).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@reported
+def verify_approvals_command(content_dir: Path, files: tuple[Path, ...], all_steps: bool,
+                             trusted_before: str | None, fmt: str) -> None:
+    """Check every approval in front matter against git history.
+
+    An approval is accepted when the commit that added its line was authored by one of the
+    approver's git identities (people.yml: git) or carries their Signed-off-by trailer.
+    Exit code 1 when any approval is not verified.
+    """
+    import json
+
+    from .tools.provenance import Settings, verify
+    from .tools.record import find_message
+
+    content = _content(content_dir)
+    settings = Settings.of(content)
+    if all_steps:
+        settings.steps = sorted({s.step for m in content.messages.values()
+                                 for s in m.meta.workflow.steps})
+    if trusted_before:
+        settings.trusted_before = trusted_before
+    messages = [find_message(content, f) for f in files] if files else None
+    claims = verify(content, settings, messages)
+    bad = [c for c in claims if not c.verified]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "ok": not bad, "claims": [{
+                "message_id": c.message.id, "path": c.message.source, "line": c.line,
+                "field": c.field, "step": c.step, "by": c.by, "verified": c.verified,
+                "trusted": c.trusted, "commit": c.commit.sha if c.commit else None,
+                "author": f"{c.commit.author_name} <{c.commit.author_email}>"
+                if c.commit else None, "reason": c.reason} for c in claims]}, indent=2))
+    else:
+        for claim in claims:
+            if claim.verified and not claim.trusted:
+                sha = claim.commit.short if claim.commit else ""
+                click.echo(f"✔ {claim.message.source}:{claim.line}: {claim.step} by {claim.by}"
+                           f": {claim.reason} (commit {sha})")
+        for claim in bad:
+            click.echo(f"✖ {claim.problem()}")
+        trusted = sum(c.trusted for c in claims)
+        click.echo(f"{len(claims)} claim(s): {len(claims) - len(bad) - trusted} verified, "
+                   f"{trusted} trusted (before {settings.trusted_before}), {len(bad)} not "
+                   "verified" if trusted else f"{len(claims)} claim(s): "
+                   f"{len(claims) - len(bad)} verified, {len(bad)} not verified")
+    sys.exit(1 if bad else 0)
+
+
+COMMANDS = [new_command, review_command, approve_command, verify_approvals_command]

@@ -211,6 +211,17 @@ RULE_KINDS = ", ".join(
     for m in get_args(get_args(Rule)[0]))
 
 
+class ProvenanceSpec(Strict):
+    """Approval provenance (publisher/tools/provenance.py): approvals are checked against
+    git history by ``publisher verify-approvals``; when required, ``check`` fails too."""
+
+    require_verified_approvals: bool = False
+    steps: list[str] = ["approval"]
+    """Which recorded steps are claims to verify."""
+    trusted_before: str | None = None
+    """A commit (or tag): approvals committed in its history are trusted as they are."""
+
+
 class PolicyFile(Strict):
     version: Literal[1] = 1
     name: str = ""
@@ -219,6 +230,7 @@ class PolicyFile(Strict):
     workflows: dict[str, WorkflowSpec] = {}
     exceptions: dict[WorkflowException, ExceptionSpec] = {}
     rules: list[Rule] = []
+    provenance: ProvenanceSpec = ProvenanceSpec()
 
     @model_validator(mode="after")
     def _unique_rules(self) -> PolicyFile:
