@@ -185,6 +185,69 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     _record(file, "approval", by, content_dir, now_text, at_text, note, True, send_at)
 
 
+# --------------------------------------------------------------------------- pipeline
+
+
+@click.command("pipeline")
+@CONTENT_ARG
+@now_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A table for people, or JSON for machines.")
+@click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("build/internal/pipeline.html"), show_default=True,
+              help="Internal HTML page to write (never under build/site).")
+@click.option("--no-html", is_flag=True, help="Do not write the HTML page.")
+@reported
+def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Path,
+                     no_html: bool) -> None:
+    """Everything in flight: stage, next step, who must act and by when, overdue first.
+
+    In flight: not approved yet (withdrawn excepted), or approved with a send time still
+    ahead. Also writes an internal HTML page (it names reviewers and shows internal notes).
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .tools.pipeline import collect, guard_internal, write_html
+
+    now = resolve_now(now_text)
+    if not no_html:
+        guard_internal(html)
+    content, found = collect(content_dir, now)
+    if not no_html:
+        write_html(content, found, now, html)
+    if fmt == "json":
+        click.echo(json.dumps({"now": now.isoformat(), "count": len(found),
+                               "overdue": sum(r.overdue for r in found),
+                               "messages": [r.as_dict(content) for r in found]}, indent=2))
+        return
+    # piped into a log or a file: wide enough that no cell breaks a word
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+    def local(value: object) -> str:
+        return content.local(value).strftime("%a %d %b %H:%M") if value else "—"  # type: ignore[arg-type]
+
+    table = Table(title=f"In flight at {local(now)}: {len(found)} message(s), "
+                        f"{sum(r.overdue for r in found)} overdue")
+    for column in ("Due", "Message", "Stage", "Next step", "Who must act"):
+        table.add_column(column, overflow="fold")
+    for row in found:
+        due = Text(f"▲ OVERDUE\n{local(row.due)}", style="bold red") if row.overdue \
+            else Text(local(row.due))
+        stage = f"approved, sends {local(row.message.send_at)}" if row.scheduled else row.stage
+        who = (f"{row.person_name} ({row.role_name})" if row.person_name
+               else ("✖ nobody available" + (f" ({row.role_name})" if row.role_name else ""))
+               if row.role else "—")
+        table.add_row(due, f"{row.thread_title}\n[dim]{row.message.id}[/]", stage,
+                      row.next_step, who)
+    console.print(table)
+    if not no_html:
+        console.print(f"wrote {html} (internal)")
+
+
 # --------------------------------------------------------------------------- provenance
 
 
@@ -245,4 +308,5 @@ def verify_approvals_command(content_dir: Path, files: tuple[Path, ...], all_ste
     sys.exit(1 if bad else 0)
 
 
-COMMANDS = [new_command, review_command, approve_command, verify_approvals_command]
+COMMANDS = [new_command, review_command, approve_command, pipeline_command,
+            verify_approvals_command]
