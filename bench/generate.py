@@ -50,7 +50,10 @@ BODIES = (
 
 
 def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str]]:
-    """(services, audience ids, comms people, approvers) read from the copied config."""
+    """(services, audience ids, comms people, approvers) read from the copied config.
+
+    Audiences with a representative (a sub-community) are left out: messages to them need
+    one more approval, which the generated workflows do not record."""
     services_doc = yaml.safe_load((root / "services.yml").read_text(encoding="utf-8"))
     services = [s for g in services_doc["groups"] for s in g["services"]]
     audiences = yaml.safe_load((root / "audiences.yml").read_text(encoding="utf-8"))
@@ -59,7 +62,36 @@ def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str]]:
     everyone = [p["id"] for p in people_doc["people"]]
     comms = list(roles.get("comms-lead", {}).get("chain") or everyone[:1])
     approvers = list(roles.get("comms-director", {}).get("chain") or everyone[:1])
-    return services, [a["id"] for a in audiences["audiences"]], comms, approvers
+    plain = [a["id"] for a in audiences["audiences"] if not a.get("representative_role")]
+    return services, plain, comms, approvers
+
+
+class _Calendar:
+    """Who is available on a day and whether an instant is in business hours, from the
+    copied config, so generated workflows pass the policy (fallbacks, out-of-hours rule)."""
+
+    def __init__(self, root: Path) -> None:
+        org = yaml.safe_load((root / "organisation.yml").read_text(encoding="utf-8"))
+        hours = org.get("business_hours") or {}
+        self.days = hours.get("days", ["mon", "tue", "wed", "thu", "fri"])
+        self.start = str(hours.get("start", "09:00"))
+        self.end = str(hours.get("end", "17:00"))
+        self.closures = {str(d) for d in hours.get("closures", [])}
+        people = yaml.safe_load((root / "people.yml").read_text(encoding="utf-8"))
+        self.away = {p["id"]: [(str(u["from"]), str(u["to"])) for u in p.get("unavailable", [])]
+                     for p in people["people"]}
+
+    def in_hours(self, when: datetime) -> bool:
+        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[when.weekday()]
+        return (day in self.days and when.strftime("%Y-%m-%d") not in self.closures
+                and self.start <= when.strftime("%H:%M") < self.end)
+
+    def first(self, chain: list[str], when: datetime) -> str:
+        day = when.strftime("%Y-%m-%d")
+        for person in chain:
+            if not any(a <= day <= b for a, b in self.away.get(person, [])):
+                return person
+        return chain[0]
 
 
 def _stamp(when: datetime) -> str:
@@ -77,15 +109,54 @@ class _Writer:
     def __init__(self, root: Path, n: int, seed: int) -> None:
         self.root, self.left, self.rng = root, n, random.Random(seed)
         self.services, self.audiences, self.comms, self.approvers = _config(root)
+        self.calendar = _Calendar(root)
         self.count = 0
 
-    def workflow(self, requester: str, sent: datetime, **extra: object) -> dict:
-        rng = self.rng
-        drafter, approver = rng.choice(self.comms), rng.choice(self.approvers)
+    def workflow(self, requester: str, sent: datetime, kind: str = "update",
+                 **extra: object) -> dict:
+        """A recorded workflow that follows content/policy.yml for the kind of message:
+        ``outage`` (intake, confirm-need, draft, approval), ``update``, ``all-clear``,
+        ``planned`` (the full planned workflow, intake at least 14 days before the send),
+        ``reminder`` (scheduling; approval, as the generated text differs) and ``news``."""
+        rng, cal = self.rng, self.calendar
+        lead = cal.first(self.comms, sent)
+        director = cal.first(self.approvers, sent)
+        if kind == "planned":
+            intake = sent - timedelta(days=rng.randint(15, 20))
+            names = [("initial-evaluation", requester, -4), ("intake", requester, 0),
+                     ("first-draft", lead, 2), ("sme-review", requester, 4),
+                     ("second-draft", lead, 5), ("comms-control-review", lead, 6),
+                     ("final-draft", lead, 7), ("approval", director, 8)]
+            steps = [{"step": s, "by": cal.first([by, *self.approvers], intake + timedelta(d))
+                      if s == "approval" else by, "at": _stamp(intake + timedelta(days=d))}
+                     for s, by, d in names]
+            return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
+                    "steps": steps, **extra}
+        if kind == "reminder":
+            at = sent - timedelta(hours=20)
+            steps = [{"step": "scheduling", "by": lead, "at": _stamp(at)},
+                     {"step": "approval", "by": cal.first(self.approvers, at),
+                      "at": _stamp(at + timedelta(hours=1))}]
+            return {"requested_by": requester, "stage": "approved", "steps": steps, **extra}
+        if kind == "news":
+            intake = sent - timedelta(days=rng.randint(5, 12))
+            names = [("intake", requester, 0), ("draft", lead, 1), ("copyedit", lead, 2),
+                     ("approval", cal.first(self.approvers, intake + timedelta(days=3)), 3),
+                     ("scheduling", lead, 4)]
+            steps = [{"step": s, "by": by, "at": _stamp(intake + timedelta(days=d))}
+                     for s, by, d in names]
+            return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
+                    "steps": steps, **extra}
         intake = sent - timedelta(minutes=rng.randint(20, 90))
-        steps = [
-            {"step": "intake", "by": requester, "at": _stamp(intake)},
-            {"step": "draft", "by": drafter, "at": _stamp(intake + timedelta(minutes=8))},
+        steps = [{"step": "intake", "by": requester, "at": _stamp(intake)}]
+        if kind == "outage":
+            # outside business hours the director evaluates the scope (R5)
+            confirm = lead if cal.in_hours(intake) else cal.first(self.approvers, intake)
+            steps.append({"step": "confirm-need", "by": confirm,
+                          "at": _stamp(intake + timedelta(minutes=4))})
+        approver = lead if kind == "all-clear" else cal.first(self.approvers, intake)
+        steps += [
+            {"step": "draft", "by": lead, "at": _stamp(intake + timedelta(minutes=8))},
             {"step": "approval", "by": approver, "at": _stamp(intake + timedelta(minutes=15))},
         ]
         return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
@@ -120,14 +191,20 @@ class _Writer:
             "window": {"start": _stamp(start), "expected_end": _stamp(start + duration)},
             "audiences": audiences,
             "channels": rng.choice([["status", "banner"], ["status", "email", "rss"]]),
+        }
+        if service["id"] == "email" and impact != "degraded_performance":
+            # email cannot announce its own outage: the policy's alternatives (R11)
+            notice["channels"] = ["status", "banner", "social", "sms"]
+        notice |= {
             "send_at": _stamp(sends[0]),
-            "workflow": self.workflow(requester, sends[0]),
+            "workflow": self.workflow(requester, sends[0], "outage",
+                                      justification="Generated: the channels suit a benchmark."),
         }
         update = {"type": "update", "status": rng.choice(["identified", "monitoring"]),
                   "send_at": _stamp(sends[1]), "workflow": self.workflow(requester, sends[1])}
         clear = {"type": "all-clear", "send_at": _stamp(sends[2]),
                  "window": {"actual_end": _stamp(start + duration)},
-                 "workflow": self.workflow(requester, sends[2])}
+                 "workflow": self.workflow(requester, sends[2], "all-clear")}
         self.write_thread(folder, [("01-notice", notice, BODIES[0]),
                                    ("02-update", update, BODIES[1]),
                                    ("03-all-clear", clear, BODIES[2])], name)
@@ -150,15 +227,18 @@ class _Writer:
             "audiences": audiences,
             "channels": ["status", "email", "rss"],
             "send_at": _stamp(announced),
-            "workflow": self.workflow(requester, announced),
+            "workflow": self.workflow(requester, announced, "planned",
+                                      justification="Generated: the channels suit a benchmark."),
         }
         reminder = {"type": "reminder", "send_at": _stamp(reminded),
-                    "workflow": self.workflow(requester, reminded, exception="reminder",
+                    "workflow": self.workflow(requester, reminded, "reminder",
+                                              exception="reminder",
                                               reminder_of=f"{folder.name}/01-notice")}
         clear = {"type": "all-clear", "status": "completed",
                  "send_at": _stamp(end + timedelta(minutes=5)),
                  "window": {"actual_end": _stamp(end)},
-                 "workflow": self.workflow(requester, end + timedelta(minutes=5))}
+                 "workflow": self.workflow(requester, end + timedelta(minutes=5),
+                                           "all-clear")}
         self.write_thread(folder, [("01-notice", notice, BODIES[3]),
                                    ("02-reminder", reminder, BODIES[4]),
                                    ("03-all-clear", clear, BODIES[2])], name)
@@ -180,7 +260,7 @@ class _Writer:
             "send_at": _stamp(sent),
             "summary": f"What is new in {name}.",
             "categories": [rng.choice(["services", "tips", "security", "projects"])],
-            "workflow": self.workflow(requester, sent),
+            "workflow": self.workflow(requester, sent, "news"),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_front(fields, BODIES[5].format(name=name)), encoding="utf-8")
@@ -213,7 +293,8 @@ def generate(root: Path, n: int, seed: int = 0) -> Path:
         when += span / threads
         start = when.replace(hour=rng.randint(7, 16), minute=rng.choice([0, 10, 20, 35, 50]),
                              second=0, microsecond=0)
-        rng.choice(kinds)(start)
+        # the last messages are single stories, so no thread is cut short (left open)
+        (rng.choice(kinds) if writer.left >= 3 else writer.news)(start)
     return root
 
 

@@ -161,11 +161,18 @@ def _parse_message(
 
 
 def _inherit(messages: list[Message]) -> None:
-    """Fill left-out fields of each follow-up from the message before it, in send order."""
-    previous: FrontMatter | None = None
+    """Fill left-out fields of each follow-up from the message before it, in send order.
+
+    An approved message inherits from the approved message before it, never from a draft
+    scheduled in between: what is published must not depend on unapproved text. Drafts
+    inherit from whatever precedes them, so a draft thread reads complete.
+    """
+    latest: FrontMatter | None = None
+    approved: FrontMatter | None = None
     for index, message in enumerate(messages):
         message.order = index
         meta = message.meta
+        previous = (approved or latest) if message.approved else latest
         if previous is not None:
             # An all-clear or review closes the thread: its status never carries the old one.
             closing = meta.type in (MessageType.ALL_CLEAR, MessageType.POST_INCIDENT_REVIEW)
@@ -184,7 +191,9 @@ def _inherit(messages: list[Message]) -> None:
             if update:
                 meta = meta.model_copy(update=update)
                 message.meta = meta
-        previous = meta
+        latest = meta
+        if message.approved:
+            approved = meta
 
 
 def _send_key(message: Message) -> tuple[bool, float, str]:
@@ -214,14 +223,23 @@ def _build_threads(parsed: list[tuple[Message, str | None]], out: Collector) -> 
                         message_id=message.id)
             continue
         messages.sort(key=_send_key)
-        opener = messages[0]
-        kind = OPENING_TYPES.get(opener.type)
-        if kind is None:
+        first = next((i for i, m in enumerate(messages) if m.type in OPENING_TYPES), None)
+        if first is None:
+            opener = messages[0]
             out.add(opener.source, opener.line("type"), "type",
                     f"{opener.type.value!r} cannot open a thread: it continues one (put the file"
                     f" in the thread's folder, or set thread: <thread-id>)",
                     code="L-thread", message_id=opener.id)
             continue
+        opener = messages[first]
+        opened = opener.meta.send_at.isoformat() if opener.meta.send_at else "not scheduled"
+        for early in messages[:first]:
+            # One follow-up scheduled too early is its own error; the thread still loads.
+            out.add(early.source, early.line("send_at"), "send_at",
+                    f"this {early.type.value} is sent before the message that opens its thread "
+                    f"({opener.id}, send_at: {opened})", code="L-thread", message_id=early.id)
+        messages = messages[first:]
+        kind = OPENING_TYPES[opener.type]
         _inherit(messages)
         threads[thread_id] = Thread(thread_id, kind, messages, homes[thread_id])
     return threads
@@ -274,7 +292,7 @@ def _check_message(message: Message, thread: Thread, known: dict[str, set[str] |
     if window and window.start:
         for end in ("expected_end", "actual_end"):
             value = getattr(window, end)
-            if value is not None and value < window.start:
+            if value is not None and value.timestamp() < window.start.timestamp():
                 add(f"window.{end}", f"ends before it starts ({value.isoformat()} is before "
                     f"window.start {window.start.isoformat()})")
     if wf.stage.value == "approved" and meta.send_at is None:

@@ -8,7 +8,7 @@ decides for itself what "active", "open" or "published" means. Only published me
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from .model import (
@@ -109,7 +109,9 @@ class ThreadState:
         return self.thread.title
 
     def duration(self, now: datetime) -> timedelta:
-        return (self.end or now) - self.start
+        # In UTC: two times in the same zone subtract as wall-clock times, which is an hour
+        # out across a daylight-saving change.
+        return (self.end or now).astimezone(UTC) - self.start.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ def _incident_status(latest: Message) -> Status:
 
 def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     """The state of one thread at ``now``, or None while none of its messages is published."""
+    now = now.astimezone(UTC)  # compare instants, never wall-clock times of one zone
     published = tuple(m for m in thread.messages if m.is_published(now))
     if not published:
         return None
@@ -191,7 +194,11 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     status: Status | None = None
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
-        status = _maintenance_status(meta.status, start, actual or expected, now)
+        declared = meta.status
+        if declared is None and latest.type in (MessageType.ALL_CLEAR,
+                                                MessageType.POST_INCIDENT_REVIEW):
+            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
+        status = _maintenance_status(declared, start, actual or expected, now)
         active = status in (Status.IN_PROGRESS, Status.VERIFYING)
     elif thread.kind is ThreadKind.INCIDENT:
         status = _incident_status(latest)
@@ -228,8 +235,10 @@ def _sentence(services: dict[str, ServiceState]) -> str:
 
 def evaluate(content: Content, now: datetime) -> StatusReport:
     """Everything every output needs to know about the world at ``now``."""
+    now = now.astimezone(UTC)
     states = [s for t in content.threads.values() if (s := thread_state(t, now)) is not None]
-    states.sort(key=lambda s: s.latest.send_at, reverse=True)  # type: ignore[arg-type,return-value]
+    states.sort(key=lambda s: s.latest.send_at.timestamp(),  # type: ignore[union-attr]
+                reverse=True)
 
     affecting: dict[str, list[tuple[ComponentStatus, str]]] = {}
     for state in states:
@@ -259,7 +268,8 @@ def evaluate(content: Content, now: datetime) -> StatusReport:
     )
     maintenance = [s for s in states if s.kind is ThreadKind.MAINTENANCE]
     published = sorted((m for s in states for m in s.published),
-                       key=lambda m: m.send_at, reverse=True)  # type: ignore[arg-type,return-value]
+                       key=lambda m: m.send_at.timestamp(),  # type: ignore[union-attr]
+                       reverse=True)
     return StatusReport(
         now=now,
         threads={s.id: s for s in states},
@@ -270,7 +280,7 @@ def evaluate(content: Content, now: datetime) -> StatusReport:
         active_maintenance=tuple(s for s in maintenance if s.active),
         upcoming_maintenance=tuple(sorted(
             (s for s in maintenance if s.status is Status.SCHEDULED and s.start > now),
-            key=lambda s: s.start)),
+            key=lambda s: s.start.timestamp())),
         stories=tuple(s for s in states if s.kind in (ThreadKind.STORY, ThreadKind.LAUNCH)),
         published=tuple(published),
     )

@@ -40,9 +40,13 @@ PRODUCERS: list[Producer] = []
 def _register_producers() -> None:
     # Imported here: the producer modules import BuildContext from this module.
     from .api import produce_api
+    from .badges import produce_badges
+    from .banner import produce_banner
+    from .calendar import produce_calendars
     from .feeds import produce_feeds
 
-    PRODUCERS.extend([produce_feeds, produce_api])
+    PRODUCERS.extend([produce_feeds, produce_api, produce_banner, produce_calendars,
+                      produce_badges])
 
 
 def static_outputs(ctx: BuildContext) -> dict[str, bytes]:

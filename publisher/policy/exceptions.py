@@ -1,0 +1,63 @@
+"""R4 exceptions (first source): a message may claim a workflow exception only when it fits
+it — a smaller group, a preapproved template, a reminder of an approved message."""
+
+from __future__ import annotations
+
+from ..errors import Problem
+from ..model import Content, Message, Stage, WorkflowException
+from .base import finding
+from .config import ExceptionsRule, Policy
+from .workflow import body_changed
+
+
+def check(content: Content, policy: Policy, rule: ExceptionsRule, message: Message
+          ) -> list[Problem]:
+    wf = message.meta.workflow
+    claimed = wf.exception
+    if claimed is None or wf.stage is Stage.WITHDRAWN:
+        return []
+    spec = policy.file.exceptions.get(claimed)
+    if spec is None:
+        allowed = ", ".join(e.value for e in policy.file.exceptions) or "none"
+        return [finding(message, rule, f"exception {claimed.value!r} is not in the policy "
+                        f"(allowed: {allowed})", "follow the full workflow",
+                        "workflow.exception")]
+    problems: list[Problem] = []
+    if spec.types and message.type not in spec.types:
+        allowed = ", ".join(t.value for t in spec.types)
+        problems.append(finding(
+            message, rule, f"exception {claimed.value!r} does not apply to a {message.type.value}"
+            f" (allowed: {allowed})", "remove the exception and follow the full workflow",
+            "workflow.exception"))
+    if spec.requires_smaller_audiences:
+        broad = [a for a in message.meta.audiences or []
+                 if a in content.audiences and not content.audiences[a].smaller_group]
+        if broad or not message.meta.audiences:
+            problems.append(finding(
+                message, rule, f"'{claimed.value}' needs every audience to be a smaller group; "
+                f"not: {', '.join(broad) or '(no audiences)'}",
+                "remove the exception so the message gets the Comms Control review",
+                "workflow.exception"))
+    if claimed is WorkflowException.PREAPPROVED_TEMPLATE or spec.templates:
+        if not wf.template:
+            problems.append(finding(message, rule, f"'{claimed.value}' names no template",
+                                    "set workflow.template", "workflow.exception"))
+        elif spec.templates and wf.template not in spec.templates:
+            problems.append(finding(
+                message, rule, f"template {wf.template!r} is not preapproved (allowed: "
+                f"{', '.join(spec.templates)})", "follow the full workflow", "workflow.template"))
+    if spec.requires_reminder_of:
+        original = content.messages.get(wf.reminder_of or "")
+        if original is None:
+            problems.append(finding(
+                message, rule, "a reminder must name the approved message it repeats "
+                f"(reminder_of: {wf.reminder_of!r})", "set workflow.reminder_of",
+                "workflow.reminder_of" if wf.reminder_of else "workflow"))
+        elif not original.approved:
+            problems.append(finding(
+                message, rule, f"reminder of {original.id!r}, which is not approved",
+                "approve the original first", "workflow.reminder_of"))
+        elif body_changed(content, message) and wf.stage is Stage.APPROVED:
+            # the changed-body step itself is checked with the workflow's steps
+            pass
+    return problems

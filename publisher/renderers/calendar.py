@@ -1,0 +1,90 @@
+"""Maintenance calendars (icalendar): ``calendar/maintenance.ics`` and one per service.
+
+One VEVENT per maintenance thread with a public, published message. Subscribed calendar apps
+match events by UID and take a higher SEQUENCE as a change, so the UID is the thread id (it
+never changes) and SEQUENCE counts the thread's changes (each new message or correction adds
+one). A cancelled window stays in the feed with STATUS:CANCELLED so subscribers see it go.
+Times are in the organisation's zone (TZID) with a VTIMEZONE, so "07:00" stays 07:00 local.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, timedelta
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event
+
+from ..model import Status, ThreadKind
+from ..status import ThreadState
+from . import BuildContext
+from .common import public_messages, text_of, thread_revision, thread_url
+from .markup import plain
+from .urls import calendar_path
+
+DEFAULT_LENGTH = timedelta(hours=1)
+"""A window announced without an end shows as an hour, rather than not at all."""
+
+
+def _event(ctx: BuildContext, state: ThreadState, host: str) -> Event:
+    content = ctx.content
+    messages = public_messages(state)
+    first, latest = messages[0], messages[-1]
+    start = content.local(state.start)
+    end = state.end if state.status is not Status.CANCELLED and state.end else None
+    end = content.local(end or state.expected_end or state.start + DEFAULT_LENGTH)
+    if end <= start:
+        end = start + DEFAULT_LENGTH
+    url = thread_url(ctx, state.thread)
+    event = Event()
+    event.add("uid", f"{state.id}@{host}")
+    event.add("sequence", thread_revision(messages))
+    event.add("dtstamp", latest.send_at.astimezone(UTC))  # type: ignore[union-attr]
+    event.add("created", first.send_at.astimezone(UTC))  # type: ignore[union-attr]
+    event.add("last-modified", latest.send_at.astimezone(UTC))  # type: ignore[union-attr]
+    event.add("summary", plain(state.title))
+    event.add("description", f"{text_of(latest.body)}\n\nDetails and updates: {url}")
+    event.add("url", url)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    cancelled = state.status is Status.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")  # a maintenance window is not the reader's busy time
+    names = [plain(content.services[s].name) for s in state.services if s in content.services]
+    if names:
+        event.add("categories", names)
+    return event
+
+
+def _calendar(ctx: BuildContext, name: str, events: list[Event]) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//publisher//status maintenance calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", ctx.content.organisation.timezone)
+    for event in events:
+        calendar.add_component(event)
+    if events:
+        # Transitions only for the years the events span: a short, still complete VTIMEZONE.
+        first = min(e.decoded("dtstart") for e in events).date()
+        last = max(e.decoded("dtend") for e in events).date()
+        calendar.add_missing_timezones(date(first.year - 1, 1, 1), date(last.year + 2, 1, 1))
+    return calendar.to_ical()
+
+
+def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:
+    content = ctx.content
+    host = urlsplit(content.organisation.base_url).hostname or "status"
+    label = content.organisation.short_name or content.organisation.name
+    states = sorted((s for s in ctx.report.threads.values()
+                     if s.kind is ThreadKind.MAINTENANCE and public_messages(s)),
+                    key=lambda s: (s.start, s.id))
+    events = {s.id: _event(ctx, s, host) for s in states}
+    files = {calendar_path(): _calendar(ctx, f"{label}: planned maintenance",
+                                        list(events.values()))}
+    for service_id, service in content.services.items():
+        mine = [events[s.id] for s in states if service_id in s.services]
+        files[calendar_path(service_id)] = _calendar(
+            ctx, f"{label}: {plain(service.name)} maintenance", mine)
+    return files
