@@ -230,7 +230,8 @@ def test_no_request_to_another_host(site: Path) -> None:
         doc = parse(path)
         loaded = doc.xpath("//script/@src | //img/@src | //iframe/@src | //source/@src"
                            " | //video/@src | //audio/@src | //embed/@src | //object/@data"
-                           " | //link[not(@rel='canonical') and not(contains(@rel, 'alternate'))]/@href")
+                           " | //link[not(@rel='canonical')"
+                           " and not(contains(@rel, 'alternate'))]/@href")
         external = [u for u in loaded if EXTERNAL.match(u)]
         assert not external, f"{path.relative_to(site)} loads {external}"
     for path in site.rglob("*.css"):
