@@ -3,11 +3,9 @@ kind of server failure ends up in the ledger."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_NOW
 from mail_helpers import (
     DEMO_THREAD,
     DUE_AT_DEMO,
@@ -18,27 +16,15 @@ from mail_helpers import (
     ledger_lines,
     make_certificate,
     point_at,
+    run_send,
     server_context,
 )
-from rich.console import Console
 
 from publisher.errors import ConfigError
-from publisher.mail.run import Options, Summary, print_summary, send
-from publisher.mail.transport import Backoff
 
-FAST = Backoff(attempts=4, base=0.01, cap=0.05)
 LISTS = {"bs-key-users@lists.westmarch.example", "faculty-admin@lists.westmarch.example",
          "student-facing@lists.westmarch.example", "it-support@lists.westmarch.example"}
 SUBSCRIBERS = "student-records-users@lists.westmarch.example"
-
-
-def run_send(root: Path, **kwargs: object) -> tuple[Summary, str]:
-    out = io.StringIO()
-    console = Console(file=out, width=200, highlight=False)
-    options = Options(smtp_backoff=FAST, webhook_backoff=FAST, **kwargs)  # type: ignore[arg-type]
-    summary = send(root, DEMO_NOW, options, console)
-    print_summary(console, summary)
-    return summary, out.getvalue()
 
 
 def test_demo_sends_due_messages_with_both_parts_threading_and_recipients(
