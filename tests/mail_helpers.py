@@ -64,6 +64,8 @@ class Handler:
     """RCPT TO address → reply (e.g. ``550 5.1.1 no such user``)."""
     drop_after_data: bool = False
     """Take the message, then drop the connection without replying."""
+    drop_for: set[str] = field(default_factory=set)
+    """Drop after DATA only for transactions to any of these recipients."""
     delay: float = 0.0
     """Seconds to think before replying to DATA (makes concurrent senders overlap)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -80,7 +82,7 @@ class Handler:
                 return self.data_replies.pop(0)
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content))
-            if self.drop_after_data:
+            if self.drop_after_data or self.drop_for & set(envelope.rcpt_tos):
                 server.transport.abort()
         return "250 2.0.0 Message accepted"
 

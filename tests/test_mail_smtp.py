@@ -206,3 +206,27 @@ def test_recipients_csv_is_sent_bcc_in_batches(demo_copy: Path) -> None:
     assert got == sorted(f"person{i}@staff.westmarch.example" for i in range(7))
     assert all(len(r.rcpt_tos) <= 3 for r in direct)
     assert b"person1@staff" not in direct[0].data  # Bcc: no recipient in the headers
+
+
+def test_resend_reattempts_only_the_unknown_batch(demo_copy: Path) -> None:
+    rows = ["email"] + [f"p{i}@staff.westmarch.example" for i in range(6)]
+    (demo_copy / "direct.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    def add_csv(data: dict) -> None:
+        for audience in data["audiences"]:
+            if audience["id"] == "business-systems-key-users":
+                audience["recipients_csv"] = "direct.csv"
+
+    edit_yaml(demo_copy / "audiences.yml", add_csv)
+    notice = f"{DEMO_THREAD}/01-notice"
+    handler = Handler(drop_for={"p2@staff.westmarch.example"})
+    with SmtpServer(handler) as server:
+        point_at(demo_copy, server.port, batch_size=2)
+        summary, _ = run_send(demo_copy)
+        # p2 is in the second batch of each of the three student-records messages
+        assert summary.count("unknown") == 3 and summary.count("sent") == 10
+        handler.drop_for = set()
+        resent, _ = run_send(demo_copy, resend=frozenset({notice}))
+    assert [r.key for r in resent.results] == ["email:direct:business-systems-key-users:00002"]
+    to_p0 = [r for r in server.received if "p0@staff.westmarch.example" in r.rcpt_tos]
+    assert len(to_p0) == 3  # the confirmed batches were not sent again
