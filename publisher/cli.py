@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -52,7 +53,9 @@ def reported(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PublisherError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            # soft_wrap: a problem line stays one greppable line on any terminal width
+            Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(exc))}",
+                                                       highlight=False)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -149,8 +152,9 @@ def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
         return
     console = Console(highlight=False, soft_wrap=True)
     local = result.content.local(now)
-    console.print(f"[bold]{result.content.organisation.name}[/] at "
-                  f"{local:%a %d %b %Y %H:%M %Z}: [bold]{report.overall.sentence}[/] "
+    # Names and titles are the content's text, never rich markup ("[beta]" stays visible).
+    console.print(f"[bold]{escape(result.content.organisation.name)}[/] at "
+                  f"{local:%a %d %b %Y %H:%M %Z}: [bold]{escape(report.overall.sentence)}[/] "
                   f"(indicator: {report.overall.indicator.value})")
     table = Table(show_lines=False)
     for column in ("Group", "Service", "Status", "Because of"):
@@ -158,9 +162,10 @@ def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
     for group in report.groups:
         for index, state in enumerate(group.services):
             colour, icon, word = LIGHTS[state.status]
-            table.add_row(group.group.name if index == 0 else "", state.service.name,
+            table.add_row(Text(group.group.name if index == 0 else ""),
+                          Text(state.service.name),
                           Text(f"{ICONS[icon]} {word}", style=COLOURS[colour]),
-                          ", ".join(state.threads))
+                          Text(", ".join(state.threads)))
     console.print(table)
     for title, items in (("Open incidents", report.open_incidents),
                          ("Maintenance in progress", report.active_maintenance),
@@ -169,8 +174,10 @@ def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
             console.print(f"[bold]{title}[/]")
             for item in items:
                 when = result.content.local(item.start)
-                console.print(f"  • {item.title} ({item.status.value if item.status else ''}, "
-                              f"since {when:%d %b %H:%M})  [dim]{item.id}[/]")
+                word = "from" if item.start > now else "since"
+                console.print(f"  • {escape(item.title)} "
+                              f"({item.status.value if item.status else ''}, "
+                              f"{word} {when:%d %b %H:%M})  [dim]{item.id}[/]")
 
 
 # --------------------------------------------------------------------------- schema

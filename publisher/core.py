@@ -13,6 +13,7 @@ from pathlib import Path
 from . import policy
 from .errors import ContentError, Problem
 from .load import load_content
+from .mail.headers import header_problems
 from .model import Content
 from .renderers.snippets import snippet_problems
 
@@ -44,6 +45,7 @@ def check(root: Path, now: datetime) -> CheckResult:
     if content is not None:
         problems = problems + policy.evaluate(content, now)
         problems += snippet_problems(content)  # sms:/social: overrides that are too long
+        problems += header_problems(content)  # no CR/LF in any email header value
     return CheckResult(content, sorted(problems))
 
 

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -45,7 +46,18 @@ def _has_time(value: Any) -> Any:
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-Instant = Annotated[datetime, BeforeValidator(_has_time), AfterValidator(_localise)]
+INSTANT_PATTERN = (r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+                   r"([Zz]|[+-]\d{2}(:?\d{2})?)?$")
+# Editors see the schema: "date-time" format would reject 2026-11-18T09:30 (no seconds, no
+# offset), which is what authors are told to write, so the schema gives a pattern instead.
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_has_time),
+    AfterValidator(_localise),
+    WithJsonSchema({"type": "string", "pattern": INSTANT_PATTERN,
+                    "description": "ISO 8601 date and time, e.g. 2026-11-18T09:30; without an "
+                    "offset it is the organisation's local time"}),
+]
 """A date and time; without an offset it is read in the organisation's timezone."""
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
@@ -219,10 +231,15 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+ClockTime = Annotated[time, WithJsonSchema({"type": "string",
+                                            "pattern": r"^\d{1,2}:\d{2}(:\d{2})?$",
+                                            "description": "A time of day, e.g. \"08:30\""})]
+
+
 class BusinessHours(Strict):
     days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
-    start: time = time(9, 0)
-    end: time = time(17, 0)
+    start: ClockTime = time(9, 0)
+    end: ClockTime = time(17, 0)
     closures: list[date] = []
 
     def contains(self, local: datetime) -> bool:
@@ -431,7 +448,14 @@ class FrontMatter(Strict):
     title: str | None = None
     type: MessageType
     thread: str | None = None
-    services: dict[Id, ComponentStatus] = {}
+    services: Annotated[dict[Id, ComponentStatus], WithJsonSchema({
+        "anyOf": [
+            {"type": "object", "propertyNames": {"pattern": r"^[a-z0-9][a-z0-9-]*$"},
+             "additionalProperties": {"enum": [s.value for s in ComponentStatus]}},
+            {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}},
+        ],
+        "description": "Service id → impact, or a list of service ids (no impact)",
+    })] = {}
     status: Status | None = None
     impact: Impact | None = None
     window: Window | None = None

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .model import AudiencesFile, FrontMatter, Organisation, PeopleFile, ServicesFile
+from .policy.config import PolicyFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "message.schema.json": FrontMatter,
@@ -15,6 +16,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "services.schema.json": ServicesFile,
     "audiences.schema.json": AudiencesFile,
     "people.schema.json": PeopleFile,
+    "policy.schema.json": PolicyFile,
 }
 
 

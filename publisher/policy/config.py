@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -205,6 +206,11 @@ Rule = Annotated[
 ]
 
 
+RULE_KINDS = ", ".join(
+    get_args(m.model_fields["kind"].annotation)[0]
+    for m in get_args(get_args(Rule)[0]))
+
+
 class PolicyFile(Strict):
     version: Literal[1] = 1
     name: str = ""
@@ -269,18 +275,87 @@ def load(content: Content) -> Policy:
     try:
         parsed = PolicyFile.model_validate(data)
     except ValidationError as exc:
-        from ..load import Collector, validation_problems
-
-        out = Collector()
-        validation_problems(exc, PolicyFile, source, lines, 1, out)
-        problems = [Problem(p.path, p.line, p.field, p.message, Severity.ERROR, "P-schema")
-                    for p in out.problems]
-        raise ContentError(problems) from None
+        raise ContentError(_schema_problems(exc, data, source, lines)) from None
     policy = Policy(parsed, source, lines)
     problems = _cross_references(policy, content)
     if problems:
         raise ContentError(problems)
     return policy
+
+
+def _resolve(annotation: Any, node: Any) -> Any:
+    """The model an annotation means for this piece of data (a rule by its ``kind``)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _resolve(get_args(annotation)[0], node)
+    if origin in (Union, UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        models = [a for a in options if isinstance(a, type) and issubclass(a, BaseModel)]
+        kind = node.get("kind") if isinstance(node, dict) else None
+        for model in models:
+            field = model.model_fields.get("kind")
+            if field is not None and kind in get_args(field.annotation):
+                return model
+        return models[0] if models else options[0]
+    return annotation
+
+
+def _locate(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel] | None]:
+    """``loc`` without pydantic's union tags, and the model owning its last element."""
+    annotation: Any = PolicyFile
+    node, clean = data, []
+    for part in loc[:-1]:
+        annotation = _resolve(annotation, node)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if part not in annotation.model_fields:
+                continue  # a union tag such as 'lead-time'
+            annotation = annotation.model_fields[part].annotation
+        elif get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]
+        clean.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    owner = _resolve(annotation, node)
+    if loc:
+        clean.append(loc[-1])
+    model = owner if isinstance(owner, type) and issubclass(owner, BaseModel) else None
+    return tuple(clean), model
+
+
+def _schema_problems(exc: ValidationError, data: Any, source: str, lines: dict[str, int]
+                     ) -> list[Problem]:
+    """Each validation error as ``policy.yml:line: field: what is wrong (allowed: …)``."""
+    from ..loadconfig import _describe, _dotted
+
+    problems: list[Problem] = []
+    for error in exc.errors():
+        raw = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        loc, owner = _locate(data, raw)
+        if error["type"] == "union_tag_invalid" or (loc and owner is None
+                                                    and error["type"] == "extra_forbidden"):
+            owner = None
+        shown, key = _dotted(loc)
+        line = 1
+        probe = key
+        while probe:
+            if probe in lines:
+                line = lines[probe]
+                break
+            probe = probe.rpartition(".")[0]
+        if error["type"] == "union_tag_invalid":
+            tag = (error.get("ctx") or {}).get("tag")
+            text = f"unknown rule kind {tag!r} (allowed: {RULE_KINDS})"
+            shown = f"{shown}.kind" if shown else "kind"
+            line = lines.get(f"{key}.kind", line)
+        elif owner is not None and error["type"] == "extra_forbidden":
+            text = _describe(error, owner, (loc[-1],))
+        else:
+            text = _describe(error, PolicyFile, ())
+        problems.append(Problem(source, line, shown or "(file)", text, Severity.ERROR,
+                                "L-policy"))
+    return problems
 
 
 def _cross_references(policy: Policy, content: Content) -> list[Problem]:
@@ -293,7 +368,7 @@ def _cross_references(policy: Policy, content: Content) -> list[Problem]:
         allowed = ", ".join(sorted(known)) or "none defined"
         problems.append(Problem(policy.source, policy.line(key), shown,
                                 f"unknown {what} {value!r} (allowed: {allowed})",
-                                Severity.ERROR, "P-unknown-ref"))
+                                Severity.ERROR, "L-policy-ref"))
 
     def role(key: str, shown: str, value: str | None) -> None:
         if value is not None and value not in roles:
