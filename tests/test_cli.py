@@ -196,7 +196,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     files = sorted(out.glob("*.schema.json"))
     assert {f.name for f in files} == {"message.schema.json", "organisation.schema.json",
                                        "services.schema.json", "audiences.schema.json",
-                                       "people.schema.json"}
+                                       "people.schema.json", "policy.schema.json"}
     for file in files:
         assert f"wrote {file}" in done.stdout
     return {f.name: json.loads(f.read_text()) for f in files}
@@ -235,7 +235,7 @@ def test_message_schema_rejects_what_the_loader_rejects(
     assert validator.is_valid({**good, "send_at": "2026-11-18T09:30:00+00:00"})
 
 
-@pytest.mark.parametrize("name", ["organisation", "services", "audiences", "people"])
+@pytest.mark.parametrize("name", ["organisation", "services", "audiences", "people", "policy"])
 def test_config_schemas_accept_the_demo_config(name: str,
                                                schemas: dict[str, dict[str, Any]]) -> None:
     validator = Draft202012Validator(schemas[f"{name}.schema.json"],
