@@ -13,6 +13,7 @@ first problem: a broken message is left out and the rest still load, so one run 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ LAYOUT_HINT = "messages/YYYY/<thread>.md or messages/YYYY/<thread>/<message>.md"
 
 
 FENCE_RE = re.compile(r"-{3,}[ \t]*\r?")
+CLOSING_RE = re.compile(r"^-{3,}[ \t]*\r?$", re.MULTILINE)
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -77,14 +79,11 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     first, _, rest = text.partition("\n")
     if not FENCE_RE.fullmatch(first):
         return None
-    position, number = 0, 2
-    while position <= len(rest):
-        end = rest.find("\n", position)
-        end = len(rest) if end < 0 else end
-        if FENCE_RE.fullmatch(rest, position, end):
-            return rest[:position], rest[end + 1:], number + 1
-        position, number = end + 1, number + 1
-    return rest, "", 0
+    closing = CLOSING_RE.search(rest)
+    if closing is None:
+        return rest, "", 0
+    start, end = closing.span()
+    return rest[:start], rest[end + 1:], rest.count("\n", 0, start) + 3
 
 
 def _thread_id_for(rel: Path) -> tuple[str, str] | None:
@@ -99,11 +98,37 @@ def _thread_id_for(rel: Path) -> tuple[str, str] | None:
     return None
 
 
+def _scan(root: Path) -> list[tuple[str, ...]]:
+    """Every file under ``root`` as path parts relative to it, in path order (one walk of the
+    tree; pathlib's rglob, sorting and relative_to were a large share of loading time)."""
+    found: list[tuple[str, ...]] = []
+    for directory, _, names in os.walk(root):
+        rel = os.path.relpath(directory, root)
+        prefix = () if rel == "." else tuple(rel.split(os.sep))
+        found.extend((*prefix, name) for name in names)
+    found.sort()
+    return found
+
+
+class _Sources:
+    """Paths as shown in problems (relative to the working directory), computed once for the
+    root instead of resolving every file's path (``relpath``) again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        base = relpath(root)
+        self.prefix = "" if base == "." else base.rstrip("/") + "/"
+
+    def __call__(self, parts: tuple[str, ...]) -> str:
+        return self.prefix + "/".join(parts)
+
+
 def _parse_message(
-    path: Path, root: Path, context: dict[str, Any], out: Collector
+    parts: tuple[str, ...], sources: _Sources, context: dict[str, Any], out: Collector
 ) -> tuple[Message, str | None] | None:
-    source = relpath(path)
-    placed = _thread_id_for(path.relative_to(root / "messages"))
+    source = sources(parts)
+    path = sources.root.joinpath(*parts)
+    placed = _thread_id_for(Path(*parts[1:]))
     if placed is None:
         out.add(source, 1, "(file)", f"a message file outside any known place (allowed: "
                 f"{LAYOUT_HINT})", code="L-layout")
@@ -143,20 +168,20 @@ def _parse_message(
         out.add(source, 2, "(front matter)", "front matter must be a mapping of fields, got "
                 f"{'a list' if isinstance(data, list) else repr(data)}", code="L-frontmatter")
         return None
-    lines = line_map(data)
     message_id = f"{thread_id}/{stem}" if stem else thread_id
     try:
         meta = FrontMatter.model_validate(data, context=context)
     except ValidationError as exc:
-        validation_problems(exc, FrontMatter, source, lines, 2, out, message_id)
+        validation_problems(exc, FrontMatter, source, line_map(data), 2, out, message_id)
         return None
     joined = meta.thread
     if joined and stem == "":
         # a single file continuing another thread: its id stays its own, under that thread
         message_id = f"{joined}/{thread_id}"
         thread_id = joined
+    # Line numbers are only needed to report a problem: worked out from ``data`` on demand.
     message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
-                      meta, lines)
+                      meta, data=data)
     return message, joined
 
 
@@ -268,9 +293,9 @@ def _check_message(message: Message, thread: Thread, known: dict[str, set[str] |
         add("title", "contains a line break or control character (a title becomes an email "
             "Subject header; allowed: one line of text)")
     # Inherited services and audiences were checked on the message that wrote them.
-    for service in meta.services if "services" in message.lines else ():
+    for service in meta.services if message.wrote("services") else ():
         ref(f"services.{service}", service, "services")
-    for index, audience in enumerate(meta.audiences or [] if "audiences" in message.lines
+    for index, audience in enumerate(meta.audiences or [] if message.wrote("audiences")
                                      else []):
         ref(f"audiences.{index}", audience, "audiences", f"audiences[{index}]")
     wf = meta.workflow
@@ -328,22 +353,27 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
         read = read_yaml(policy_path, out)
         if read is not None and isinstance(read[0], dict):
             policy_source = read[0]
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and len(rel.parts) == 1 and path.suffix in {".yml", ".yaml"}:
-            if path.name not in CONFIG_FILES and path.name not in OPTIONAL_FILES:
+    sources = _Sources(root)
+    files = _scan(root)
+    for parts in files:
+        if parts[0] == "messages":
+            continue
+        suffix = Path(parts[-1]).suffix
+        if len(parts) == 1 and suffix in {".yml", ".yaml"}:
+            if parts[0] not in CONFIG_FILES and parts[0] not in OPTIONAL_FILES:
                 allowed = ", ".join([*CONFIG_FILES, *OPTIONAL_FILES])
-                out.add(relpath(path), 1, "(file)", f"unknown config file (allowed: {allowed})",
+                out.add(sources(parts), 1, "(file)", f"unknown config file (allowed: {allowed})",
                         code="L-layout")
-        elif path.is_file() and path.suffix == ".md" and rel.parts[0] != "messages":
-            out.add(relpath(path), 1, "(file)", f"a message file outside any known place "
+        elif suffix == ".md":
+            out.add(sources(parts), 1, "(file)", f"a message file outside any known place "
                     f"(allowed: {LAYOUT_HINT})", code="L-layout")
 
     context = {"tz": organisation_zone(models, raw)}
     parsed = [
         result
-        for path in sorted((root / "messages").rglob("*.md"))
-        if (result := _parse_message(path, root, context, out)) is not None
+        for parts in files
+        if len(parts) > 1 and parts[0] == "messages" and parts[-1].endswith(".md")
+        and (result := _parse_message(parts, sources, context, out)) is not None
     ]
     threads = _build_threads(parsed, out)
     message_ids = {m.id for t in threads.values() for m in t.messages}

@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from .yamlsource import line_map
+
 
 def _localise(value: datetime, info: ValidationInfo) -> datetime:
     # A time written without an offset means the organisation's local time (docs/authoring.md).
@@ -496,8 +498,15 @@ class Message:
     body_line: int
     meta: FrontMatter
     lines: dict[str, int] = field(default_factory=dict)
-    """Field path → line number, for precise problems about this message."""
+    """Field path → line number, for precise problems about this message (filled from
+    ``data`` on first use: most messages never need one)."""
     order: int = 0
+    data: Any = field(default=None, repr=False, compare=False)
+    """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+
+    def wrote(self, name: str) -> bool:
+        """Whether this file itself sets a top-level field (rather than inheriting it)."""
+        return name in self.data if isinstance(self.data, dict) else name in self.lines
 
     @property
     def title(self) -> str:
@@ -518,6 +527,8 @@ class Message:
     def line(self, field_path: str) -> int:
         """The best line for a field: the field's own, else its nearest parent's, else 2 (the
         front matter's first line: a missing or inherited field belongs there)."""
+        if not self.lines and self.data is not None:
+            self.lines = line_map(self.data)
         probe = field_path
         while probe:
             if probe in self.lines:

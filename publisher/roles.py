@@ -43,8 +43,8 @@ def may_act(content: Content, person_id: str, role_id: str, at: datetime,
             service_ids: list[str] | None = None) -> bool:
     """Whether ``person_id`` may act for ``role_id`` at ``at``.
 
-    The first available person in the chain holds the role; anyone earlier in the chain who
-    is available also may (a fallback never outranks the person it stands in for).
+    Only the first available person in the chain holds the role: a fallback may act only
+    while everyone before them is unavailable (it never outranks the person it stands in for).
     """
     day = content.local(at).date()
     for candidate in chain(content, role_id, service_ids):

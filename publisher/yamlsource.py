@@ -28,10 +28,26 @@ class LineList(list):
     lines: list[int]
 
 
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+
 class LineLoader(_Base):  # type: ignore[misc,valid-type]
     """Safe loader whose mappings and sequences record line numbers."""
 
     line_offset = 0
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        # The C parser asks this (Python) resolver for every node; the same ids, stages and
+        # keys recur in every message, so remember each scalar's tag.
+        if kind is yaml.ScalarNode:
+            key = (value, implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                if len(_RESOLVED) > 100_000:
+                    _RESOLVED.clear()
+                tag = _RESOLVED[key] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
 
 
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -63,12 +79,91 @@ LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _cons
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALARS = LineLoader.yaml_constructors
+
+
+class _Builder:
+    """Builds Python values from composed nodes, faster than ``construct_object``.
+
+    Front matter is mostly plain mappings, lists and strings; PyYAML's generic construction
+    (generators, deep-construction bookkeeping) dominated loading thousands of messages. This
+    walks the node tree directly with the same results: SafeConstructor for every non-string
+    scalar, shared objects for aliases, an error for recursive aliases, ``<<`` merges, and
+    the same errors for duplicate or non-scalar keys.
+    """
+
+    def __init__(self, loader: LineLoader, line_offset: int) -> None:
+        self.loader, self.offset = loader, line_offset + 1
+        self.done: dict[int, Any] = {}
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            construct = _SCALARS.get(node.tag) or _SCALARS[None]
+            return construct(self.loader, node)
+        ident = id(node)
+        if ident in self.done:
+            return self.done[ident]
+        if ident in self.active:
+            raise yaml.constructor.ConstructorError(
+                None, None, "found unconstructable recursive node", node.start_mark)
+        if node.tag not in (_MAP, _SEQ):  # !!set, !!omap, custom tags: the generic path
+            return self.loader.construct_object(node, deep=True)
+        self.active.add(ident)
+        result = self.mapping(node) if isinstance(node, yaml.MappingNode) else self.sequence(node)
+        self.active.discard(ident)
+        self.done[ident] = result
+        return result
+
+    def mapping(self, node: yaml.MappingNode) -> LineDict:
+        result = LineDict()
+        lines: dict[Any, int] = {}
+        result.lines = lines
+        offset = self.offset
+        for key_node, value_node in node.value:
+            tag = key_node.tag
+            if tag == _STR:  # the common case, inlined: most keys and values are plain text
+                key = key_node.value
+            elif tag == _MERGE:
+                self.loader.flatten_mapping(node)  # removes the << keys; build again
+                return self.mapping(node)
+            elif isinstance(key_node, yaml.ScalarNode):
+                key = self.build(key_node)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a key must be a plain value", key_node.start_mark)
+            else:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value", key_node.start_mark)
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            result[key] = value_node.value if value_node.tag == _STR else self.build(value_node)
+            lines[key] = key_node.start_mark.line + offset
+        return result
+
+    def sequence(self, node: yaml.SequenceNode) -> LineList:
+        build = self.build
+        result = LineList(child.value if child.tag == _STR else build(child)
+                          for child in node.value)
+        offset = self.offset
+        result.lines = [child.start_mark.line + offset for child in node.value]
+        return result
+
+
 def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse one YAML document; lines in the result are shifted by ``line_offset``."""
     loader = LineLoader(text)
     loader.line_offset = line_offset
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        return None if node is None else _Builder(loader, line_offset).build(node)
     finally:
         loader.dispose()
 

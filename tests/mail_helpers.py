@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
 import ipaddress
 import json
 import socket
@@ -19,6 +20,11 @@ from typing import Any
 import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import DEMO_NOW
+from rich.console import Console
+
+from publisher.mail.run import Options, Summary, print_summary, send
+from publisher.mail.transport import Backoff
 
 DEMO_THREAD = "2026-11-18-student-records-outage"
 DUE_AT_DEMO = [
@@ -58,6 +64,10 @@ class Handler:
     """RCPT TO address → reply (e.g. ``550 5.1.1 no such user``)."""
     drop_after_data: bool = False
     """Take the message, then drop the connection without replying."""
+    drop_for: set[str] = field(default_factory=set)
+    """Drop after DATA only for transactions to any of these recipients."""
+    delay: float = 0.0
+    """Seconds to think before replying to DATA (makes concurrent senders overlap)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -72,7 +82,7 @@ class Handler:
                 return self.data_replies.pop(0)
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content))
-            if self.drop_after_data:
+            if self.drop_after_data or self.drop_for & set(envelope.rcpt_tos):
                 server.transport.abort()
         return "250 2.0.0 Message accepted"
 
@@ -226,6 +236,19 @@ def edit_yaml(path: Path, change: Any) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+FAST = Backoff(attempts=4, base=0.01, cap=0.05)
+
+
+def run_send(root: Path, **kwargs: Any) -> tuple[Summary, str]:
+    """``publisher send`` in-process at the demo moment → (summary, everything it printed)."""
+    out = io.StringIO()
+    console = Console(file=out, width=200, highlight=False)
+    options = Options(smtp_backoff=FAST, webhook_backoff=FAST, **kwargs)
+    summary = send(root, DEMO_NOW, options, console)
+    print_summary(console, summary)
+    return summary, out.getvalue()
 
 
 def ledger_lines(root: Path, message_id: str) -> list[dict[str, Any]]:

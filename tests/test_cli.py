@@ -196,7 +196,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     files = sorted(out.glob("*.schema.json"))
     assert {f.name for f in files} == {"message.schema.json", "organisation.schema.json",
                                        "services.schema.json", "audiences.schema.json",
-                                       "people.schema.json"}
+                                       "people.schema.json", "policy.schema.json"}
     for file in files:
         assert f"wrote {file}" in done.stdout
     return {f.name: json.loads(f.read_text()) for f in files}

@@ -3,11 +3,9 @@ kind of server failure ends up in the ledger."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_NOW
 from mail_helpers import (
     DEMO_THREAD,
     DUE_AT_DEMO,
@@ -18,27 +16,15 @@ from mail_helpers import (
     ledger_lines,
     make_certificate,
     point_at,
+    run_send,
     server_context,
 )
-from rich.console import Console
 
 from publisher.errors import ConfigError
-from publisher.mail.run import Options, Summary, print_summary, send
-from publisher.mail.transport import Backoff
 
-FAST = Backoff(attempts=4, base=0.01, cap=0.05)
 LISTS = {"bs-key-users@lists.westmarch.example", "faculty-admin@lists.westmarch.example",
          "student-facing@lists.westmarch.example", "it-support@lists.westmarch.example"}
 SUBSCRIBERS = "student-records-users@lists.westmarch.example"
-
-
-def run_send(root: Path, **kwargs: object) -> tuple[Summary, str]:
-    out = io.StringIO()
-    console = Console(file=out, width=200, highlight=False)
-    options = Options(smtp_backoff=FAST, webhook_backoff=FAST, **kwargs)  # type: ignore[arg-type]
-    summary = send(root, DEMO_NOW, options, console)
-    print_summary(console, summary)
-    return summary, out.getvalue()
 
 
 def test_demo_sends_due_messages_with_both_parts_threading_and_recipients(
@@ -220,3 +206,27 @@ def test_recipients_csv_is_sent_bcc_in_batches(demo_copy: Path) -> None:
     assert got == sorted(f"person{i}@staff.westmarch.example" for i in range(7))
     assert all(len(r.rcpt_tos) <= 3 for r in direct)
     assert b"person1@staff" not in direct[0].data  # Bcc: no recipient in the headers
+
+
+def test_resend_reattempts_only_the_unknown_batch(demo_copy: Path) -> None:
+    rows = ["email"] + [f"p{i}@staff.westmarch.example" for i in range(6)]
+    (demo_copy / "direct.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    def add_csv(data: dict) -> None:
+        for audience in data["audiences"]:
+            if audience["id"] == "business-systems-key-users":
+                audience["recipients_csv"] = "direct.csv"
+
+    edit_yaml(demo_copy / "audiences.yml", add_csv)
+    notice = f"{DEMO_THREAD}/01-notice"
+    handler = Handler(drop_for={"p2@staff.westmarch.example"})
+    with SmtpServer(handler) as server:
+        point_at(demo_copy, server.port, batch_size=2)
+        summary, _ = run_send(demo_copy)
+        # p2 is in the second batch of each of the three student-records messages
+        assert summary.count("unknown") == 3 and summary.count("sent") == 10
+        handler.drop_for = set()
+        resent, _ = run_send(demo_copy, resend=frozenset({notice}))
+    assert [r.key for r in resent.results] == ["email:direct:business-systems-key-users:00002"]
+    to_p0 = [r for r in server.received if "p0@staff.westmarch.example" in r.rcpt_tos]
+    assert len(to_p0) == 3  # the confirmed batches were not sent again

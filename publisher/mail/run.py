@@ -33,6 +33,10 @@ PROGRESS_THRESHOLD = 20
 """Show a progress bar from this many deliveries (a CSV of thousands is hundreds of batches)."""
 
 
+WINDOW = 25
+"""Direct-recipient batches whose intents share one fsync (group commit)."""
+
+
 @dataclass
 class Result:
     message_id: str
@@ -177,31 +181,53 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
                     continue
                 lists_bytes = composed.email.as_bytes()
                 bcc_bytes: bytes | None = None
-                for delivery in outgoing.deliveries:
-                    progress.update(task, description=f"{message.id} {delivery.key}")
-                    ledger.record(delivery.key, message.id, "pending", revision, now=None,
-                                  **_intent(delivery, composed, transport.name, outgoing))
-                    if delivery.kind == "webhook":
-                        outcome = _post(content, composed, delivery, options)
-                    else:
-                        if delivery.kind == "direct":
-                            bcc_bytes = bcc_bytes or _bcc_bytes(composed)
-                        data = lists_bytes if delivery.kind == "lists" else bcc_bytes
-                        assert data is not None
-                        outcome = transport.send(sender, list(delivery.recipients), data,
-                                                 f"{message.id}.r{revision}.{delivery.key}")
-                    ledger.record(delivery.key, message.id, outcome.state, revision,
-                                  detail=outcome.detail, refused=outcome.refused,
-                                  permanent=outcome.permanent or None,
-                                  attempts=outcome.attempts if outcome.attempts > 1 else None)
-                    summary.results.append(Result(message.id, delivery.key, outcome))
-                    progress.advance(task)
+                for window in _windows(outgoing.deliveries):
+                    # Group commit: one fsync makes the intents of a window of direct batches
+                    # durable before any of them is sent (a crash leaves at most a window
+                    # unknown); list sends and webhooks are a window of one.
+                    for delivery in window:
+                        ledger.record(delivery.key, message.id, "pending", revision,
+                                      sync=False, **_intent(delivery, composed, transport.name,
+                                                            outgoing))
+                    ledger.sync()
+                    for delivery in window:
+                        progress.update(task, description=f"{message.id} {delivery.key}")
+                        if delivery.kind == "webhook":
+                            outcome = _post(content, composed, delivery, options)
+                        else:
+                            if delivery.kind == "direct":
+                                bcc_bytes = bcc_bytes or _bcc_bytes(composed)
+                            data = lists_bytes if delivery.kind == "lists" else bcc_bytes
+                            assert data is not None
+                            outcome = transport.send(sender, list(delivery.recipients), data,
+                                                     f"{message.id}.r{revision}.{delivery.key}")
+                        ledger.record(delivery.key, message.id, outcome.state, revision,
+                                      sync=False, detail=outcome.detail, refused=outcome.refused,
+                                      permanent=outcome.permanent or None,
+                                      attempts=outcome.attempts if outcome.attempts > 1
+                                      else None)
+                        summary.results.append(Result(message.id, delivery.key, outcome))
+                        progress.advance(task)
+                ledger.sync()
                 archive.write(root, message_id=message.id, revision=revision,
                               subject=composed.subject, mail_id=composed.message_id,
                               eml=lists_bytes, entries=ledger.for_message(message.id),
                               transport=transport.name)
     finally:
         transport.close()
+        ledger.close()
+
+
+def _windows(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    """Consecutive direct batches in groups of ``WINDOW``; every other delivery alone."""
+    out: list[list[Delivery]] = []
+    for delivery in deliveries:
+        if (delivery.kind == "direct" and out and out[-1][0].kind == "direct"
+                and len(out[-1]) < WINDOW):
+            out[-1].append(delivery)
+        else:
+            out.append([delivery])
+    return out
 
 
 def _intent(delivery: Delivery, composed: Composed, transport: str,

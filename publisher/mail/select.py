@@ -10,7 +10,9 @@ against it (``CheckResult.blocked``), with the ``email`` (or ``teams``) channel,
 - **revised**: a message whose revision changed after it was sent is a correction, sent
   only on purpose.
 
-``--resend ID`` lifts the holds for one message (it must still be approved and unblocked).
+``--resend ID`` lifts the holds for one message (it must still be approved and unblocked):
+it re-attempts the deliveries not confirmed sent at the current revision, or — when all
+were — sends the whole message again.
 """
 
 from __future__ import annotations
@@ -129,6 +131,10 @@ def _gate(content: Content, result: CheckResult, message: Message,
     return None
 
 
+def _confirmed(entry: Entry | None, revision: int) -> bool:
+    return entry is not None and entry.state == "sent" and entry.revision == revision
+
+
 def _against_ledger(content: Content, message: Message, deliveries: list[Delivery],
                     entries: dict[str, Entry], wanted: bool,
                     ) -> tuple[list[Delivery], list[str], list[Held]]:
@@ -145,9 +151,14 @@ def _against_ledger(content: Content, message: Message, deliveries: list[Deliver
     todo: list[Delivery] = []
     notes: list[str] = []
     holds: list[Held] = []
+    if wanted:
+        # On purpose: re-attempt what is not confirmed sent at this revision (unknown, failed,
+        # never tried); when everything was confirmed, the whole message goes again.
+        todo = [d for d in deliveries if not _confirmed(entries.get(d.key), revision)]
+        return (todo or list(deliveries)), notes, holds
     for delivery in deliveries:
         entry = entries.get(delivery.key)
-        if wanted or entry is None:
+        if entry is None:
             todo.append(delivery)
         elif entry.state == "unknown":
             holds.append(Held(message, "unknown", (
