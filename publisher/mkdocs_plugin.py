@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -121,8 +122,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         spec = self.pages.get(page.file.src_uri)
         if spec is None:
             return markdown
-        page.title = spec.title  # type: ignore[assignment]
-        page.meta["description"] = spec.description
+        # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
+        page.title = escape(spec.title)  # type: ignore[assignment]
+        page.meta["description"] = escape(spec.description)
         page.meta["publisher_feeds"] = [
             {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
              "title": f"{spec.title} ({fmt.upper() if fmt == 'rss' else 'Atom'})",

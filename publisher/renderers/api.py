@@ -54,7 +54,7 @@ class _Api:
         self.epoch = public[-1].send_at if public else ctx.now
         self.page = {
             "id": self.page_id,
-            "name": org.name,
+            "name": plain(org.name),
             "url": org.base_url,
             "time_zone": org.timezone,
             "updated_at": self.time(public[0].send_at if public else ctx.now),

@@ -76,7 +76,7 @@ def _calendar(ctx: BuildContext, name: str, events: list[Event]) -> bytes:
 def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:
     content = ctx.content
     host = urlsplit(content.organisation.base_url).hostname or "status"
-    label = content.organisation.short_name or content.organisation.name
+    label = plain(content.organisation.short_name or content.organisation.name)
     states = sorted((s for s in ctx.report.threads.values()
                      if s.kind is ThreadKind.MAINTENANCE and public_messages(s)),
                     key=lambda s: (s.start, s.id))

@@ -41,7 +41,7 @@ class FeedSpec:
 def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
     """Every feed the site offers, with its messages (newest first)."""
     content = ctx.content
-    name = content.organisation.short_name or content.organisation.name
+    name = plain(content.organisation.short_name or content.organisation.name)
     published = [m for m in ctx.report.published if is_public(m)]  # newest first
     by_service: dict[str, list[Message]] = {sid: [] for sid in content.services}
     by_audience: dict[str, list[Message]] = {aid: [] for aid in content.audiences}
@@ -58,24 +58,25 @@ def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
 
     specs = [
         FeedSpec("all", None, f"{name}: all updates",
-                 f"Every status update and news item from {content.organisation.name}.",
+                 f"Every status update and news item from {plain(content.organisation.name)}.",
                  published[:AGGREGATE_LIMIT]),
-        FeedSpec("news", None, f"{name}: news", f"News from {content.organisation.name}.",
+        FeedSpec("news", None, f"{name}: news", f"News from {plain(content.organisation.name)}.",
                  news[:AGGREGATE_LIMIT]),
     ]
     for service_id, messages in by_service.items():
         service = content.services.get(service_id)
-        label = service.name if service else service_id
+        label = plain(service.name) if service else service_id
         specs.append(FeedSpec("services", service_id, f"{name}: {label}",
                               f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
     for group in content.groups:
         ids = {s.id for s in group.services}
         messages = [m for m in published if ids.intersection(m.meta.services)]
-        specs.append(FeedSpec("groups", group.id, f"{name}: {group.name}",
-                              f"Status updates about {group.name}.", messages[:AGGREGATE_LIMIT]))
+        label = plain(group.name)
+        specs.append(FeedSpec("groups", group.id, f"{name}: {label}",
+                              f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
     for audience_id, messages in by_audience.items():
         audience = content.audiences.get(audience_id)
-        label = audience.name if audience else audience_id
+        label = plain(audience.name) if audience else audience_id
         specs.append(FeedSpec("audiences", audience_id, f"{name}: for {label}",
                               f"Updates for {label}.", messages[:AGGREGATE_LIMIT]))
     for thread_id, messages in by_thread.items():
@@ -99,7 +100,7 @@ def _entry(ctx: BuildContext, message: Message) -> FeedEntry:
     entry.updated(when)
     for service_id in message.meta.services:
         service = ctx.content.services.get(service_id)
-        entry.category(term=service_id, label=service.name if service else service_id,
+        entry.category(term=service_id, label=plain(service.name) if service else service_id,
                        scheme=absolute(ctx.content, "services/"))
     entry.category(term=message.type.value)
     return entry
@@ -116,7 +117,7 @@ def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) ->
         feed.id(absolute(content, path))
         feed.title(spec.title)
         feed.subtitle(spec.description)
-        feed.author(name=content.organisation.name)
+        feed.author(name=plain(content.organisation.name))
         feed.link(href=absolute(content, path), rel="self", type=MIME[fmt])
         feed.link(href=content.organisation.base_url, rel="alternate", type="text/html")
         feed.language("en")
@@ -147,7 +148,7 @@ def alternate_links(ctx: BuildContext, scopes: Iterable[tuple[FeedScope, str | N
                     ) -> list[dict[str, str]]:
     """Autodiscovery ``<link rel="alternate">`` attributes for a page (site-root-relative
     href), e.g. ``[("all", None), ("services", "email")]`` for a service page."""
-    name = ctx.content.organisation.short_name or ctx.content.organisation.name
+    name = plain(ctx.content.organisation.short_name or ctx.content.organisation.name)
     links = []
     for scope, key in scopes:
         label = f"{name}: {scope}" + (f" {key}" if key else "")

@@ -1,0 +1,106 @@
+"""A corpus of XSS and injection payloads, and a content directory that carries them in every
+field a reader sees (titles, summaries, bodies, sms/social, service and audience names).
+
+Shared by tests/test_xss.py (parsers) and tests/test_xss_browser.py (Chromium). Every payload
+that could run calls ``alert`` or sets ``window.__xss``, so a browser test can tell.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+
+PAYLOADS: list[str] = [
+    "<script>alert('xss1');window.__xss=1</script>",
+    "<img src=x onerror=\"alert('xss2');window.__xss=2\">",
+    "<svg onload=alert('xss3')>",
+    "<svg><script>alert('xss4')</script></svg>",
+    "[click me](javascript:alert('xss5'))",
+    "<a href=\"javascript:alert('xss6')\">link6</a>",
+    "<a href=\"jav&#x09;ascript:alert('xss7')\">link7</a>",
+    "<iframe src=\"javascript:alert('xss8')\"></iframe>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert('xss9')>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgneHNzMTAnKTwvc2NyaXB0Pg==\">d10</a>",
+    "<body onload=alert('xss11')>",
+    "<details open ontoggle=alert('xss12')>",
+    "\"><script>alert('xss13')</script>",
+    "'><img src=x onerror=alert('xss14')>",
+    "<![CDATA[<script>alert('xss15')</script>]]>",
+    "]]><script>alert('xss16')</script>",
+    "&lt;script&gt;alert('xss17')&lt;/script&gt;",
+    "<scr<script>ipt>alert('xss18')</scr</script>ipt>",
+    "\x00<script>alert('xss19')</script>\x1b\u2028",
+    "<object data=\"javascript:alert('xss20')\"></object>",
+    "<embed src=\"javascript:alert('xss21')\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('xss22')\">",
+    "<base href=\"javascript:alert('xss23')//\">",
+    "<form action=\"javascript:alert('xss24')\"><button>go24</button></form>",
+    "<input autofocus onfocus=alert('xss25')>",
+    "<math href=\"javascript:alert('xss26')\">click26</math>",
+    "<svg><a xlink:href=\"javascript:alert('xss27')\"><text x=0 y=9>x27</text></a></svg>",
+    "![img28](javascript:alert('xss28'))",
+    "<div style=\"background:url(javascript:alert('xss29'))\">s29</div>",
+    "<a href=\"  JaVaScRiPt:alert('xss30')\">link30</a>",
+    "<style>*{background:url(\"javascript:alert('xss31')\")}</style>",
+    "<svg><foreignObject><iframe srcdoc=\"<script>alert('xss32')</script>\"></iframe>"
+    "</foreignObject></svg>",
+]
+"""Script tags, event handlers, javascript:/data: URLs, SVG and MathML tricks, CDATA and
+entity tricks, control characters, attribute break-outs and markup that mutates on parse."""
+
+CONTROL = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\x7f\u2028\u2029"
+
+
+def _one_line(text: str) -> str:
+    """Titles must be one line (the loader rejects control characters there, rightly)."""
+    return "".join(ch for ch in text if ch not in CONTROL)
+
+
+def _yaml(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def make_content(target: Path) -> Path:
+    """A copy of the mini fixture with every payload in open incidents and news stories."""
+    shutil.copytree(MINI, target)
+    services = target / "services.yml"
+    services.write_text(services.read_text().replace(
+        "name: Calendar\n", f"name: {_yaml('Calendar ' + _one_line(PAYLOADS[1]))}\n", 1))
+    audiences = target / "audiences.yml"
+    audiences.write_text(audiences.read_text().replace(
+        "name: Students\n", f"name: {_yaml('Students ' + _one_line(PAYLOADS[0]))}\n", 1))
+    folder = target / "messages" / "2026"
+    for index, payload in enumerate(PAYLOADS, start=1):
+        incident = index % 2 == 1
+        title = _one_line(f"Case {index} {payload}")[:180]
+        short = payload[:60]
+        front = [
+            f"title: {_yaml(title)}",
+            f"type: {'unplanned-outage' if incident else 'news'}",
+        ]
+        if incident:
+            front += ["services: {calendar: major_outage}", "status: investigating",
+                      "window: {start: 2026-11-18T09:00}",
+                      "channels: [status, banner, rss, sms, social]"]
+        else:
+            front += ["services: [calendar]", "channels: [news, rss, social]"]
+        front += [
+            "audiences: [students]",
+            "send_at: 2026-11-18T09:30",
+            f"summary: {_yaml('Summary ' + payload)}",
+            f"sms: {_yaml('SMS ' + short)}",
+            f"social: {_yaml('Social ' + short)}",
+            "workflow:",
+            "  stage: approved",
+            "  requested_by: sam-manager",
+            "  steps:",
+            "    - {step: draft, by: casey-lead, at: 2026-11-18T09:20}",
+            "    - {step: approval, by: dev-delegate, at: 2026-11-18T09:25}",
+        ]
+        body = f"Body {payload}\n\n{payload}\n\n- item {payload}\n\n> {payload}\n"
+        (folder / f"2026-11-18-case-{index:02d}.md").write_text(
+            "---\n" + "\n".join(front) + "\n---\n" + body, encoding="utf-8")
+    return target
