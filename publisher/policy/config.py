@@ -7,6 +7,7 @@ code in this package implements each kind. Another organisation changes the file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -253,17 +254,32 @@ class Policy:
     source: str = ""
     lines: dict[str, int] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def rules(self) -> list[Any]:
         return [r for r in self.file.rules if r.enabled]
 
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Any]]:
+        kinds: dict[str, list[Any]] = {}
+        for rule in self.rules:
+            kinds.setdefault(rule.kind, []).append(rule)
+        return kinds
+
     def rule(self, kind: str) -> list[Any]:
-        return [r for r in self.rules if r.kind == kind]
+        return self._by_kind.get(kind, [])
+
+    @cached_property
+    def known_steps(self) -> frozenset[str]:
+        """Every step name a workflow or exception of this policy uses."""
+        names = {s.step for wf in self.file.workflows.values() for s in wf.steps}
+        names |= {e.changed_body_step.step for e in self.file.exceptions.values()
+                  if e.changed_body_step is not None}
+        return frozenset(names)
 
     def rule_by_id(self, rule_id: str) -> Any | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
-    @property
+    @cached_property
     def workflows(self) -> dict[str, WorkflowSpec]:
         return self.file.workflows
 
