@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-## run: install, check and build the demo, serve it at http://$(HOST)
+## run: install, check and build the demo into build/site, serve it at http://$(HOST)
+# mkdocs serve rebuilds and reloads the browser when content/ or site_templates/ change.
 run: $(STAMP)
 	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher check content
 	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher status content
+	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher build content --out build/site
+	@echo "Serving the demo at http://$(HOST)/ as of $(DEMO_NOW) (Ctrl-C stops)"
+	PUBLISHER_NOW=$(DEMO_NOW) NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs serve -a $(HOST)
 
 ## test: install with test extras, lint, run the whole suite
 test: $(STAMP)

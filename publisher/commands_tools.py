@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .cli import now_option, reported, resolve_now
+from .cli import CONTENT_ARG, now_option, reported, resolve_now
 from .clock import parse_instant
 from .errors import ContentError
 from .load import load_content
@@ -185,4 +185,128 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     _record(file, "approval", by, content_dir, now_text, at_text, note, True, send_at)
 
 
-COMMANDS = [new_command, review_command, approve_command]
+# --------------------------------------------------------------------------- pipeline
+
+
+@click.command("pipeline")
+@CONTENT_ARG
+@now_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A table for people, or JSON for machines.")
+@click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("build/internal/pipeline.html"), show_default=True,
+              help="Internal HTML page to write (never under build/site).")
+@click.option("--no-html", is_flag=True, help="Do not write the HTML page.")
+@reported
+def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Path,
+                     no_html: bool) -> None:
+    """Everything in flight: stage, next step, who must act and by when, overdue first.
+
+    In flight: not approved yet (withdrawn excepted), or approved with a send time still
+    ahead. Also writes an internal HTML page (it names reviewers and shows internal notes).
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .tools.pipeline import collect, guard_internal, write_html
+
+    now = resolve_now(now_text)
+    if not no_html:
+        guard_internal(html)
+    content, found = collect(content_dir, now)
+    if not no_html:
+        write_html(content, found, now, html)
+    if fmt == "json":
+        click.echo(json.dumps({"now": now.isoformat(), "count": len(found),
+                               "overdue": sum(r.overdue for r in found),
+                               "messages": [r.as_dict(content) for r in found]}, indent=2))
+        return
+    # piped into a log or a file: wide enough that no cell breaks a word
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+    def local(value: object) -> str:
+        return content.local(value).strftime("%a %d %b %H:%M") if value else "—"  # type: ignore[arg-type]
+
+    table = Table(title=f"In flight at {local(now)}: {len(found)} message(s), "
+                        f"{sum(r.overdue for r in found)} overdue")
+    for column in ("Due", "Message", "Stage", "Next step", "Who must act"):
+        table.add_column(column, overflow="fold")
+    for row in found:
+        due = Text(f"▲ OVERDUE\n{local(row.due)}", style="bold red") if row.overdue \
+            else Text(local(row.due))
+        stage = f"approved, sends {local(row.message.send_at)}" if row.scheduled else row.stage
+        who = (f"{row.person_name} ({row.role_name})" if row.person_name
+               else ("✖ nobody available" + (f" ({row.role_name})" if row.role_name else ""))
+               if row.role else "—")
+        table.add_row(due, f"{row.thread_title}\n[dim]{row.message.id}[/]", stage,
+                      row.next_step, who)
+    console.print(table)
+    if not no_html:
+        console.print(f"wrote {html} (internal)")
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+@click.command("verify-approvals")
+@CONTENT_ARG
+@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Only these message files (repeatable). Default: every message.")
+@click.option("--all-steps", is_flag=True, help="Verify every recorded step, not only approvals.")
+@click.option("--trusted-before", metavar="REV",
+              help="Trust claims committed in REV's history (default: policy.yml's).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@reported
+def verify_approvals_command(content_dir: Path, files: tuple[Path, ...], all_steps: bool,
+                             trusted_before: str | None, fmt: str) -> None:
+    """Check every approval in front matter against git history.
+
+    An approval is accepted when the commit that added its line was authored by one of the
+    approver's git identities (people.yml: git) or carries their Signed-off-by trailer.
+    Exit code 1 when any approval is not verified.
+    """
+    import json
+
+    from .tools.provenance import Settings, verify
+    from .tools.record import find_message
+
+    content = _content(content_dir)
+    settings = Settings.of(content)
+    if all_steps:
+        settings.steps = sorted({s.step for m in content.messages.values()
+                                 for s in m.meta.workflow.steps})
+    if trusted_before:
+        settings.trusted_before = trusted_before
+    messages = [find_message(content, f) for f in files] if files else None
+    claims = verify(content, settings, messages)
+    bad = [c for c in claims if not c.verified]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "ok": not bad, "claims": [{
+                "message_id": c.message.id, "path": c.message.source, "line": c.line,
+                "field": c.field, "step": c.step, "by": c.by, "verified": c.verified,
+                "trusted": c.trusted, "commit": c.commit.sha if c.commit else None,
+                "author": f"{c.commit.author_name} <{c.commit.author_email}>"
+                if c.commit else None, "reason": c.reason} for c in claims]}, indent=2))
+    else:
+        for claim in claims:
+            if claim.verified and not claim.trusted:
+                sha = claim.commit.short if claim.commit else ""
+                click.echo(f"✔ {claim.message.source}:{claim.line}: {claim.step} by {claim.by}"
+                           f": {claim.reason} (commit {sha})")
+        for claim in bad:
+            click.echo(f"✖ {claim.problem()}")
+        trusted = sum(c.trusted for c in claims)
+        click.echo(f"{len(claims)} claim(s): {len(claims) - len(bad) - trusted} verified, "
+                   f"{trusted} trusted (before {settings.trusted_before}), {len(bad)} not "
+                   "verified" if trusted else f"{len(claims)} claim(s): "
+                   f"{len(claims) - len(bad)} verified, {len(bad)} not verified")
+    sys.exit(1 if bad else 0)
+
+
+COMMANDS = [new_command, review_command, approve_command, pipeline_command,
+            verify_approvals_command]

@@ -39,6 +39,13 @@ class CheckResult:
         return [p for p in self.errors if p.message_id == message_id]
 
 
+def provenance_problems(content: Content) -> list[Problem]:
+    """Unverified approvals, only when ``provenance.require_verified_approvals`` is set."""
+    from .tools.provenance import check_problems  # runs git: imported only when needed
+
+    return check_problems(content)
+
+
 def check(root: Path, now: datetime) -> CheckResult:
     """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
     content, problems = load_content(root)
@@ -46,6 +53,7 @@ def check(root: Path, now: datetime) -> CheckResult:
         problems = problems + policy.evaluate(content, now)
         problems += snippet_problems(content)  # sms:/social: overrides that are too long
         problems += header_problems(content)  # no CR/LF in any email header value
+        problems += provenance_problems(content)  # when policy.yml requires verified approvals
     return CheckResult(content, sorted(problems))
 
 

@@ -108,6 +108,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             raise PluginError(f"publisher: {file.src_uri} is generated; remove it from docs_dir")
         files.append(file)
 
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # Within one build the theme's templates cannot change; without this jinja stats
+        # every included partial on every page (thousands of pages, dozens of partials).
+        # ``mkdocs serve`` makes a new environment for each rebuild, so edits still show.
+        env.auto_reload = False
+        return env
+
     # -- pages: title and metadata first, then the rendered content
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,

@@ -5,7 +5,9 @@ Not a test module: the site tests import it, so every module reuses the same bui
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="site-tests-"))
+atexit.register(shutil.rmtree, SESSION_DIR, ignore_errors=True)
 
 
 def mkdocs_build(content: Path, now: datetime, out: Path) -> subprocess.CompletedProcess[str]:

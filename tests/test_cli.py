@@ -235,7 +235,7 @@ def test_message_schema_rejects_what_the_loader_rejects(
     assert validator.is_valid({**good, "send_at": "2026-11-18T09:30:00+00:00"})
 
 
-@pytest.mark.parametrize("name", ["organisation", "services", "audiences", "people"])
+@pytest.mark.parametrize("name", ["organisation", "services", "audiences", "people", "policy"])
 def test_config_schemas_accept_the_demo_config(name: str,
                                                schemas: dict[str, dict[str, Any]]) -> None:
     validator = Draft202012Validator(schemas[f"{name}.schema.json"],

@@ -107,6 +107,24 @@ def test_major_incident_page_has_faq(site: Path, report: StatusReport) -> None:
     assert "What is happening?" in questions and "Is there a workaround?" in questions
 
 
+def test_major_incident_cascade_plan_without_names(site: Path, content: Content,
+                                                   report: StatusReport) -> None:
+    from publisher.policy import cascade_plan, load_policy
+
+    state = next(s for s in report.threads.values()
+                 if any(m.meta.major_incident for m in s.published))
+    message = next(m for m in reversed(state.published) if m.meta.major_incident)
+    rows = cascade_plan(content, load_policy(content), message)
+    assert rows
+    doc = page(site, urls.thread_path(state.thread))
+    items = [li.text_content() for li in doc.xpath("//section[contains(@class,'pub-cascade')]//li")]
+    assert len(items) == len(rows)
+    for row, item in zip(rows, items, strict=True):
+        assert item.startswith(row.audience_name)
+        if row.person:
+            assert row.person not in item  # who holds a role is internal
+
+
 def test_service_history_bar_matches_engine(site: Path, content: Content,
                                             report: StatusReport) -> None:
     bars = history(content, report)

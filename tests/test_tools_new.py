@@ -189,3 +189,17 @@ def test_prompts_fill_what_is_missing_on_a_terminal(repo: Repo) -> None:
     assert b"Title:" in output and b"Window start" in output
     meta = front_matter(repo.root / MESSAGES / "2026" / "2026-12-05-vpn-gateway-replacement.md")
     assert meta["window"] == {"start": "2026-12-05T07:00", "expected_end": "2026-12-05T09:00"}
+
+
+def test_channels_are_fitted_to_the_policy_and_what_is_left_is_listed(repo: Repo) -> None:
+    done = repo.run("new", "unplanned-outage", "--title", "Email down", "--service", "email",
+                    "--audience", "all-staff", "--audience", "students",
+                    "--start", "2026-11-18T10:05")
+    assert done.returncode == 0, done.stderr
+    meta = front_matter(repo.root / MESSAGES / "2026" / "2026-11-18-email-down.md")
+    # email cannot announce its own outage; the email-down rule's channels are added
+    assert "email" not in meta["channels"]
+    assert {"status", "banner", "social", "sms"} <= set(meta["channels"])
+    assert "channels: left out email: the email service is down" in done.stdout
+    assert "to do: workflow.stage: draft: next step 'intake'" in done.stdout
+    check_ok(repo)

@@ -87,6 +87,14 @@ def evaluate(content: Content, now: datetime) -> list[Problem]:
         policy = load_policy(content)
     except ContentError as exc:
         return list(exc.problems)
+    token = workflow.MEMO.set({})
+    try:
+        return _evaluate(content, policy, now)
+    finally:
+        workflow.MEMO.reset(token)
+
+
+def _evaluate(content: Content, policy: Policy, now: datetime) -> list[Problem]:
     problems: list[Problem] = []
     messages = list(content.messages.values())
     threads = list(content.threads.values())

@@ -15,7 +15,7 @@ from ..errors import Problem
 from ..model import Content, Message, Stage
 from .base import finding, role_name, services_of, who, who_text
 from .config import Policy
-from .workflow import match, performer_ok, plan
+from .workflow import matched, performer_ok, plan
 
 
 def can_perform(content: Content, policy: Policy, person_id: str, step: str,
@@ -59,8 +59,7 @@ def check(content: Content, policy: Policy, rule: object, message: Message) -> l
     representative approval a sub-community needs is there."""
     if message.meta.workflow.stage is not Stage.APPROVED:
         return []
-    result = plan(content, policy, message)
-    paired = match(content, message, result.steps)
+    result, paired = matched(content, policy, message)
     services = services_of(message)
     rule_id = getattr(rule, "id", "")
     problems: list[Problem] = []

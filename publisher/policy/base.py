@@ -63,7 +63,9 @@ def role_name(content: Content, role_id: str | None) -> str:
         return "anyone"
     role = content.roles.get(role_id)
     name = role.name if role else role_id
-    return name[:1].lower() + name[1:] if not name[:2].isupper() else name
+    # "Communications lead" reads "communications lead"; "Comms Control" keeps its capitals
+    proper = any(word[:1].isupper() for word in name.split()[1:]) or name[:2].isupper()
+    return name if proper else name[:1].lower() + name[1:]
 
 
 def who(content: Content, role_id: str | None, at: datetime,

@@ -7,6 +7,7 @@ code in this package implements each kind. Another organisation changes the file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -211,6 +212,17 @@ RULE_KINDS = ", ".join(
     for m in get_args(get_args(Rule)[0]))
 
 
+class ProvenanceSpec(Strict):
+    """Approval provenance (publisher/tools/provenance.py): approvals are checked against
+    git history by ``publisher verify-approvals``; when required, ``check`` fails too."""
+
+    require_verified_approvals: bool = False
+    steps: list[str] = ["approval"]
+    """Which recorded steps are claims to verify."""
+    trusted_before: str | None = None
+    """A commit (or tag): approvals committed in its history are trusted as they are."""
+
+
 class PolicyFile(Strict):
     version: Literal[1] = 1
     name: str = ""
@@ -219,6 +231,7 @@ class PolicyFile(Strict):
     workflows: dict[str, WorkflowSpec] = {}
     exceptions: dict[WorkflowException, ExceptionSpec] = {}
     rules: list[Rule] = []
+    provenance: ProvenanceSpec = ProvenanceSpec()
 
     @model_validator(mode="after")
     def _unique_rules(self) -> PolicyFile:
@@ -241,17 +254,32 @@ class Policy:
     source: str = ""
     lines: dict[str, int] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def rules(self) -> list[Any]:
         return [r for r in self.file.rules if r.enabled]
 
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Any]]:
+        kinds: dict[str, list[Any]] = {}
+        for rule in self.rules:
+            kinds.setdefault(rule.kind, []).append(rule)
+        return kinds
+
     def rule(self, kind: str) -> list[Any]:
-        return [r for r in self.rules if r.kind == kind]
+        return self._by_kind.get(kind, [])
+
+    @cached_property
+    def known_steps(self) -> frozenset[str]:
+        """Every step name a workflow or exception of this policy uses."""
+        names = {s.step for wf in self.file.workflows.values() for s in wf.steps}
+        names |= {e.changed_body_step.step for e in self.file.exceptions.values()
+                  if e.changed_body_step is not None}
+        return frozenset(names)
 
     def rule_by_id(self, rule_id: str) -> Any | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
-    @property
+    @cached_property
     def workflows(self) -> dict[str, WorkflowSpec]:
         return self.file.workflows
 

@@ -120,6 +120,8 @@ def cascade_plan(content: Content, policy: Policy, message: Message) -> list[Cas
     if not rules:
         return []
     rule: MajorIncidentRule = rules[0]
+    if content.threads[message.thread_id].first.type is not MessageType.MAJOR_INCIDENT:
+        return []
     area = _area(content, message)
     ordered: list[str] = []
     for audience in [*rule.areas.get(area or "", []), *(message.meta.audiences or [])]:

@@ -8,8 +8,9 @@ The first source document (broadcast-email workflow) defines the steps, roles an
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from .. import roles
 from ..errors import Problem
@@ -31,6 +32,16 @@ class Plan:
     rules: dict[int, str] = field(default_factory=dict)
     """Index in ``steps`` → rule id reporting that step when it differs from the workflow's."""
     out_of_hours: bool = False
+    paired: list[Step | None] | None = None
+    """The recorded step fulfilling each required one (``matched`` fills it once)."""
+
+
+def matched(content: Content, policy: Policy, message: Message) -> tuple[Plan, list[Step | None]]:
+    """The message's plan and, for each required step, the record that fulfils it."""
+    result = plan(content, policy, message)
+    if result.paired is None:
+        result.paired = match(content, message, result.steps)
+    return result, result.paired
 
 
 def _requirement(spec: StepSpec, role: str | None = None, oh: bool = False) -> StepRequirement:
@@ -75,7 +86,22 @@ def out_of_hours(content: Content, message: Message) -> bool:
     return not content.organisation.business_hours.contains(content.local(at))
 
 
+MEMO: ContextVar[dict[int, Plan] | None] = ContextVar("policy_plans", default=None)
+"""Plans computed during one ``evaluate`` (each rule asks for the same message's plan)."""
+
+
 def plan(content: Content, policy: Policy, message: Message) -> Plan:
+    """The workflow ``message`` follows, with its exceptions and extra approvals applied."""
+    memo = MEMO.get()
+    if memo is not None:
+        found = memo.get(id(message))
+        if found is None:
+            found = memo[id(message)] = _plan(content, policy, message)
+        return found
+    return _plan(content, policy, message)
+
+
+def _plan(content: Content, policy: Policy, message: Message) -> Plan:
     name, exc = select_workflow(policy, content, message)
     spec = policy.workflows.get(name) if name else None
     result = Plan(name, spec, exc)
@@ -197,8 +223,6 @@ def due_date(content: Content, policy: Policy, message: Message, req: StepRequir
     if send is None:
         return None
     if req.step == "intake":
-        from datetime import timedelta
-
         for rule in policy.rule("lead-time"):
             if message.type in rule.types:
                 return send - timedelta(days=rule.min_days)
@@ -208,10 +232,9 @@ def due_date(content: Content, policy: Policy, message: Message, req: StepRequir
 def pending(content: Content, policy: Policy, message: Message, now: datetime
             ) -> list[PendingStep]:
     """Steps still to do, each with the first available person in its role's chain (R14)."""
-    result = plan(content, policy, message)
     if message.meta.workflow.stage is Stage.WITHDRAWN:
         return []
-    paired = match(content, message, result.steps)
+    result, paired = matched(content, policy, message)
     out: list[PendingStep] = []
     for req, done in zip(result.steps, paired, strict=True):
         if done is not None:
@@ -238,12 +261,9 @@ def check_steps(content: Content, policy: Policy, rule: object, message: Message
         return []
     rule_id = getattr(rule, "id", "")
     services = services_of(message)
-    paired = match(content, message, result.steps)
+    result, paired = matched(content, policy, message)
     problems: list[Problem] = []
-    known = {s.step for wf in policy.workflows.values() for s in wf.steps}
-    for exc in policy.file.exceptions.values():
-        if exc.changed_body_step is not None:
-            known.add(exc.changed_body_step.step)
+    known = policy.known_steps
     for index, step in enumerate(message.meta.workflow.steps):
         if step.step not in known:
             problems.append(finding(
@@ -288,10 +308,7 @@ def _name(content: Content, person_id: str) -> str:
 
 def _missing(content: Content, policy: Policy, rule: object, message: Message,
              req: StepRequirement, services: list[str], result: Plan) -> Problem:
-    at = message.send_at or message.meta.workflow.intake
-    from datetime import UTC
-
-    at = at or datetime.now(UTC)
+    at = message.send_at or message.meta.workflow.intake or datetime.now(UTC)
     why = f" ({result.exception.label})" if result.exception and result.exception.label else ""
     if req.approval:
         text = f"approved without {req.label.lower()}{why}"

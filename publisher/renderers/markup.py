@@ -39,8 +39,12 @@ def sanitize(html: str) -> str:
     )
 
 
+@lru_cache(maxsize=16384)
 def to_html(text: str) -> str:
-    """Render a message body (Markdown) to sanitized HTML."""
+    """Render a message body (Markdown) to sanitized HTML.
+
+    Cached: a body appears on its thread page, in several feeds, the API and emails, and a
+    pure function of its text need not be converted and sanitized each time."""
     converter = _converter()
     converter.reset()
     return sanitize(converter.convert(text))

@@ -18,6 +18,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .. import policy
+from ..errors import ContentError
 from ..model import ComponentStatus, Message, ThreadKind
 from ..status import Day, ThreadState, history
 from . import BuildContext, urls
@@ -86,6 +88,7 @@ class SiteModel:
         self.tz = ctx.content.organisation.tz
         self.env = environment(templates)
         self._history: dict[str, list[Day]] | None = None
+        self._policy: policy.Policy | None = None
         by_service: dict[str, list[ThreadState]] = defaultdict(list)
         months: dict[str, list[ThreadState]] = defaultdict(list)
         categories: dict[str, list[ThreadState]] = defaultdict(list)
@@ -302,9 +305,20 @@ class SiteModel:
             ("atom", urls.feed_path("threads", state.id, "atom"))))
 
     def cascade(self, state: ThreadState) -> list[dict[str, str]]:
-        """The public part of a major incident's cascade plan, when the policy offers one."""
-        del state  # the cascade plan arrives with the policy work (issue 3)
-        return []
+        """The public part of a major incident's cascade plan: which audience is reached by
+        which role. The names of the people holding the roles are internal and left out."""
+        message = next((m for m in reversed(state.published)
+                        if m.meta.major_incident is not None), None)
+        if message is None:
+            return []
+        if self._policy is None:
+            try:
+                self._policy = policy.load_policy(self.ctx.content)
+            except ContentError:  # reported by check; a site without the plan is still right
+                return []
+        return [{"audience": row.audience_name,
+                 "role": row.role_name or (row.role or "").replace("-", " ")}
+                for row in policy.cascade_plan(self.ctx.content, self._policy, message)]
 
     def history_pages(self) -> list[Page]:
         here = urls.history_path()

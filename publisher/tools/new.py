@@ -23,7 +23,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from .. import roles
 from ..clock import parse_instant
-from ..errors import ConfigError, PublisherError, relpath
+from ..errors import ConfigError, Problem, PublisherError, relpath
 from ..load import CONTROL_RE
 from ..model import (
     ComponentStatus,
@@ -74,6 +74,10 @@ class Created:
     moved: tuple[Path, Path] | None = None
     renamed: tuple[str, str] | None = None
     rewritten: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Channels fitted to the policy: what was left out or added, and why."""
+    remaining: list[Problem] = field(default_factory=list)
+    """What ``publisher check`` still says about the new message (steps to do)."""
 
 
 def missing(template: MessageTemplate, request: NewRequest) -> list[str]:
@@ -289,6 +293,10 @@ def create(content: Content, request: NewRequest, now: datetime,
         created.text = text
     if write:
         _write(content, created)
+        from .settle import fit_channels, remaining
+
+        created.notes = fit_channels(content.root, created.path, now)
+        created.remaining = remaining(content.root, created.path, now)
     return created
 
 
@@ -417,4 +425,8 @@ def describe(created: Created) -> list[str]:
     if created.renamed:
         lines.append(f"message id {created.renamed[0]} is now {created.renamed[1]}")
     lines += [f"updated reminder_of in {relpath(p)}" for p in created.rewritten]
+    lines += [f"channels: {note}" for note in created.notes]
+    for problem in created.remaining:
+        lines.append(f"to do: {problem.field}: {problem.message}"
+                     + (f" ({problem.action})" if problem.action else ""))
     return lines
