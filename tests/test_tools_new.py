@@ -9,6 +9,7 @@ import pytest
 from tools_support import Repo, front_matter, make_repo
 
 MESSAGES = Path("content/messages")
+AMARA = ("Amara Okafor", "a.okafor@westmarch.example")
 
 
 @pytest.fixture
@@ -203,3 +204,37 @@ def test_channels_are_fitted_to_the_policy_and_what_is_left_is_listed(repo: Repo
     assert "channels: left out email: the email service is down" in done.stdout
     assert "to do: workflow.stage: draft: next step 'intake'" in done.stdout
     check_ok(repo)
+
+
+def test_a_sent_single_file_message_is_not_sent_again_after_its_thread_becomes_a_folder(
+        repo: Repo) -> None:
+    """The ledger knows messages by id; the move carries its events to the new id."""
+    thread = "2026-11-18-hpc-jobs-not-starting"
+    made = repo.run("new", "unplanned-outage", "--title", "HPC jobs not starting",
+                    "--service", "hpc", "--audience", "researchers",
+                    "--start", "2026-11-18T10:00")
+    assert made.returncode == 0, made.stderr
+    notice = f"content/messages/2026/{thread}.md"
+    assert "email" in front_matter(repo.root / notice)["channels"]
+    for step, person in (("intake", "f-duarte"), ("confirm-need", "a-okafor"),
+                         ("draft", "a-okafor")):
+        assert repo.run("review", notice, "--step", step, "--by", person).returncode == 0
+    late = repo.run("approve", notice, "--by", "r-castellano", "--send-at", "2026-11-18T10:25")
+    assert late.returncode == 1
+    assert "send_at: the send time 2026-11-18 10:25 is before this approval" in late.stderr
+    approved = repo.run("approve", notice, "--by", "r-castellano", "--send-at", "2026-11-18T10:30")
+    assert approved.returncode == 0, approved.stderr
+    first = repo.run("send", "content")
+    assert first.returncode == 0, first.stdout + first.stderr
+    outbox = repo.root / "build" / "outbox"
+    sent = sorted(p.name for p in outbox.glob("*.eml"))
+    assert any(name.startswith(thread) for name in sent)
+    assert (repo.content / "ledger" / thread / "message.jsonl").exists()
+    repo.commit("Send the HPC notice", AMARA)
+    done = repo.run("new", "update", "--thread", thread)
+    assert done.returncode == 0, done.stderr
+    assert f"send-ledger event(s) of {thread} over to {thread}/01-notice" in done.stdout
+    again = repo.run("send", "content")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "sent 0" in again.stdout
+    assert sorted(p.name for p in outbox.glob("*.eml")) == sent

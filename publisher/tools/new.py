@@ -10,6 +10,7 @@ are rewritten). The new message is a draft with complete front matter: it passes
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import typing
@@ -74,6 +75,8 @@ class Created:
     moved: tuple[Path, Path] | None = None
     renamed: tuple[str, str] | None = None
     rewritten: list[Path] = field(default_factory=list)
+    ledger_events: int = 0
+    """Send-ledger events carried over to the moved message's new id."""
     notes: list[str] = field(default_factory=list)
     """Channels fitted to the policy: what was left out or added, and why."""
     remaining: list[Problem] = field(default_factory=list)
@@ -398,9 +401,43 @@ def _write(content: Content, created: Created) -> None:
             old.rename(new)
         assert created.renamed is not None
         created.rewritten = _rewrite_references(content.root, *created.renamed)
+        created.ledger_events = _carry_ledger(content.root, *created.renamed)
     created.path.parent.mkdir(parents=True, exist_ok=True)
     with created.path.open("x", encoding="utf-8") as handle:
         handle.write(created.text)
+
+
+def _carry_ledger(root: Path, old_id: str, new_id: str) -> int:
+    """Copy the send ledger's events of the moved message to its new id.
+
+    The ledger knows messages by id. Without this, the message (already sent under its old
+    id) would look unsent under the new one and go out again.
+    """
+    import json
+
+    from ..mail.ledger import LEDGER_DIR, Ledger, message_file
+
+    old_file = message_file(root / LEDGER_DIR, old_id)
+    if not old_file.exists():
+        return 0
+    ledger = Ledger(root)
+    with ledger.lock():
+        events = []
+        for raw in old_file.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(raw)
+            except json.JSONDecodeError:
+                continue  # a torn line: the intent before it still stands in the old file
+            if event.get("message") == old_id:
+                events.append({**event, "message": new_id, "renamed_from": old_id})
+        new_file = message_file(root / LEDGER_DIR, new_id)
+        new_file.parent.mkdir(parents=True, exist_ok=True)
+        with new_file.open("a", encoding="utf-8") as handle:
+            for event in events:
+                handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    return len(events)
 
 
 def _rewrite_references(root: Path, old_id: str, new_id: str) -> list[Path]:
@@ -425,6 +462,9 @@ def describe(created: Created) -> list[str]:
     if created.renamed:
         lines.append(f"message id {created.renamed[0]} is now {created.renamed[1]}")
     lines += [f"updated reminder_of in {relpath(p)}" for p in created.rewritten]
+    if created.ledger_events and created.renamed:
+        lines.append(f"carried {created.ledger_events} send-ledger event(s) of "
+                     f"{created.renamed[0]} over to {created.renamed[1]} (commit the ledger too)")
     lines += [f"channels: {note}" for note in created.notes]
     for problem in created.remaining:
         lines.append(f"to do: {problem.field}: {problem.message}"

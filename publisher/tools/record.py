@@ -123,6 +123,12 @@ def _check_ready(content: Content, policy: Any, message: Message, step: str, at:
     if message.meta.send_at is None and send_at is None:
         problems.append(Problem(src, message.line("send_at"), "send_at", "an approved message "
                                 "needs a send time (pass --send-at WHEN)"))
+    elif (send_at or message.meta.send_at) < at:  # type: ignore[operator]
+        when = content.local(send_at or message.meta.send_at)  # type: ignore[arg-type]
+        problems.append(Problem(src, message.line("send_at"), "send_at",
+                                f"the send time {when:%Y-%m-%d %H:%M} is before this approval "
+                                f"({content.local(at):%Y-%m-%d %H:%M}): a message is approved "
+                                "before it goes out (pass --send-at WHEN)"))
     for name, value in _strings(message.meta.model_dump(mode="json", exclude_none=True)):
         problems += [Problem(src, message.line(name), name, f"template placeholder "
                              f"{m.group(0)} is still to be written")
