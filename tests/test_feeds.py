@@ -132,6 +132,8 @@ def test_guids_do_not_change_on_rebuild_later_or_after_a_correction(
     # and a byte-identical rebuild at the same moment
     again = produce_feeds(BuildContext.at(load(DEMO), DEMO_NOW))
     assert again == feeds
+    # a minute later nothing new is published: every feed, even an empty one, is unchanged
+    assert produce_feeds(BuildContext.at(load(DEMO), DEMO_NOW + timedelta(minutes=1))) == feeds
 
 
 def test_draft_and_internal_notes_never_reach_a_feed(mini_root: Path) -> None:

@@ -7,14 +7,18 @@ calendar SEQUENCE and banner revisions all rely on that), and how to serialise J
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+import nh3
 
 from ..model import Channel, Message, MessageType, Thread
 from ..status import ThreadState
-from .markup import plain, to_text
+from .markup import plain, to_html
 from .urls import absolute, message_path, thread_path
 
 if TYPE_CHECKING:
@@ -71,20 +75,30 @@ def title_of(ctx: BuildContext, message: Message) -> str:
     return f"{title} ({TYPE_LABELS[message.type].lower()})"
 
 
-def summary_of(message: Message, limit: int = 300) -> str:
-    """Plain-text summary: the ``summary`` field, else the body's start, cut at a word."""
-    text = plain(message.meta.summary) if message.meta.summary else to_text(message.body)
-    return shorten(" ".join(text.split()), limit)
+@lru_cache(maxsize=16384)
+def body_html(body: str) -> str:
+    """``markup.to_html``, once per body: feeds, API, calendar and snippets all need it, and
+    Markdown is the most expensive step of every producer."""
+    return to_html(body)
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|dd|dt|summary)>")
+_BREAK = "\ue000"  # a private-use character marks block ends through the tag stripping
 
 
 def text_of(body: str) -> str:
     """Plain text of a Markdown body, one line per paragraph (soft line breaks joined), for
     JSON, SMS and calendar descriptions where hard-wrapped source lines would show."""
-    paragraphs = (" ".join(to_text(part).split()) for part in _PARAGRAPH.split(body))
+    marked = _BLOCK_END.sub(lambda m: m.group(0) + _BREAK, body_html(body))
+    text = html.unescape(nh3.clean(marked, tags=set()))
+    paragraphs = (" ".join(part.split()) for part in text.split(_BREAK))
     return "\n\n".join(p for p in paragraphs if p)
 
 
-_PARAGRAPH = re.compile(r"\n\s*\n")
+def summary_of(message: Message, limit: int = 300) -> str:
+    """Plain-text summary: the ``summary`` field, else the body's start, cut at a word."""
+    text = plain(message.meta.summary) if message.meta.summary else text_of(message.body)
+    return shorten(" ".join(text.split()), limit)
 
 
 def shorten(text: str, limit: int) -> str:

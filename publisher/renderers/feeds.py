@@ -18,8 +18,8 @@ from feedgen.feed import FeedGenerator
 
 from ..model import Message, ThreadKind
 from . import BuildContext
-from .common import is_public, message_url, summary_of, title_of
-from .markup import plain, to_html
+from .common import body_html, is_public, message_url, summary_of, title_of
+from .markup import plain
 from .urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
 
 AGGREGATE_LIMIT = 50
@@ -94,7 +94,7 @@ def _entry(ctx: BuildContext, message: Message) -> FeedEntry:
     entry.title(title_of(ctx, message))
     entry.link(href=url, rel="alternate", type="text/html")
     entry.summary(summary_of(message))
-    entry.content(to_html(message.body), type="html")
+    entry.content(body_html(message.body), type="html")
     when = ctx.content.local(message.send_at)  # type: ignore[arg-type]
     entry.published(when)
     entry.updated(when)
@@ -108,8 +108,11 @@ def _entry(ctx: BuildContext, message: Message) -> FeedEntry:
 
 def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) -> dict[str, bytes]:
     content = ctx.content
-    newest: datetime = (content.local(spec.messages[0].send_at)  # type: ignore[arg-type]
-                        if spec.messages else content.local(ctx.now))
+    # An empty feed dates from the newest public message anywhere (not the build time), so
+    # it too is byte-identical between builds until something is published.
+    latest = spec.messages[0] if spec.messages else next(
+        (m for m in ctx.report.published if is_public(m)), None)
+    newest: datetime = content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
     out: dict[str, bytes] = {}
     for fmt in FEED_EXTENSIONS:
         path = feed_path(spec.scope, spec.key, fmt)
