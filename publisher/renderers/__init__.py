@@ -37,16 +37,26 @@ PRODUCERS: list[Producer] = []
 """Every non-page output. Order matters only for readability of the build log."""
 
 
-def _register_producers() -> None:
-    # Imported here: the producer modules import BuildContext from this module.
-    from .api import produce_api
-    from .badges import produce_badges
-    from .banner import produce_banner
-    from .calendar import produce_calendars
-    from .feeds import produce_feeds
+def _lazy(module: str, name: str) -> Producer:
+    """A producer that imports its module on first use: ``publisher check`` imports this
+    package (for the snippet check) and should not pay for feedgen and icalendar."""
 
-    PRODUCERS.extend([produce_feeds, produce_api, produce_banner, produce_calendars,
-                      produce_badges])
+    def produce(ctx: BuildContext) -> dict[str, bytes]:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(ctx)
+
+    produce.__name__ = produce.__qualname__ = name
+    return produce
+
+
+PRODUCERS.extend([
+    _lazy("feeds", "produce_feeds"),
+    _lazy("api", "produce_api"),
+    _lazy("banner", "produce_banner"),
+    _lazy("calendar", "produce_calendars"),
+    _lazy("badges", "produce_badges"),
+])
 
 
 def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
@@ -59,5 +69,3 @@ def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
             files[path] = data
     return files
 
-
-_register_producers()
