@@ -230,3 +230,30 @@ def test_resend_reattempts_only_the_unknown_batch(demo_copy: Path) -> None:
     assert [r.key for r in resent.results] == ["email:direct:business-systems-key-users:00002"]
     to_p0 = [r for r in server.received if "p0@staff.westmarch.example" in r.rcpt_tos]
     assert len(to_p0) == 3  # the confirmed batches were not sent again
+
+
+def test_plan_summarises_a_long_run_of_direct_batches(demo_copy: Path) -> None:
+    rows = ["email"] + [f"p{i}@staff.westmarch.example" for i in range(7)]
+    (demo_copy / "direct.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    def add_csv(data: dict) -> None:
+        for audience in data["audiences"]:
+            if audience["id"] == "business-systems-key-users":
+                audience["recipients_csv"] = "direct.csv"
+
+    edit_yaml(demo_copy / "audiences.yml", add_csv)
+    with SmtpServer() as server:
+        point_at(demo_copy, server.port, batch_size=1)
+        _, quiet = run_send(demo_copy, dry_run=True)
+        _, verbose = run_send(demo_copy, dry_run=True, verbose=True)
+        summary, _ = run_send(demo_copy)
+    assert summary.ok
+    first = "email:direct:business-systems-key-users:00001"
+    last = "email:direct:business-systems-key-users:00007"
+    # One line per message for the seven one-recipient batches, not seven.
+    assert quiet.count(f"{first} … {last}: 7 batches, 7 direct recipient(s) from direct.csv") == 3
+    assert f"{last}: 1 direct recipient(s)" not in quiet
+    assert verbose.count(f"{last}: 1 direct recipient(s) from direct.csv") == 3
+    # Summarising the plan changes nothing that is sent: 3 messages × 7 batches.
+    direct = [r for r in server.received if r.message["To"] == "undisclosed-recipients:;"]
+    assert len(direct) == 21

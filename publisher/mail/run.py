@@ -32,6 +32,8 @@ from .transport import Backoff, Outcome, Transport, make_transport
 PROGRESS_THRESHOLD = 20
 """Show a progress bar from this many deliveries (a CSV of thousands is hundreds of batches)."""
 
+DIRECT_LINES = 5
+"""The plan lists up to this many direct batches from one CSV one by one, more as one line."""
 
 WINDOW = 25
 """Direct-recipient batches whose intents share one fsync (group commit)."""
@@ -282,8 +284,8 @@ def _print_plan(console: Console, result: CheckResult, the_plan: Plan, dry_run: 
                       f"{' (resend on purpose)' if outgoing.resend else ''}", highlight=False)
         audiences = ", ".join(message.meta.audiences or []) or "none"
         console.print(f"      audiences: {audiences}", highlight=False)
-        for delivery in outgoing.deliveries:
-            console.print(f"      {delivery.key}: {delivery.describe()}", highlight=False)
+        for line in _delivery_lines(outgoing.deliveries, verbose):
+            console.print(f"      {line}", highlight=False)
         for note in outgoing.notes:
             console.print(f"      [yellow]note:[/] {note}", highlight=False)
     if the_plan.held:
@@ -301,6 +303,35 @@ def _print_plan(console: Console, result: CheckResult, the_plan: Plan, dry_run: 
             if count and kind in quiet:
                 console.print(f"  [dim]{kind:<12} {count} message(s) {text}; --verbose lists "
                               "them[/]", highlight=False, soft_wrap=True)
+
+
+def _delivery_lines(deliveries: list[Delivery], verbose: bool) -> list[str]:
+    """One line per delivery, except that a long run of direct batches from one CSV is one line.
+
+    Ten thousand recipients at a batch size of one are ten thousand transactions; listing them
+    all would bury the plan (and printing them cost a third of the send time).
+    """
+    lines: list[str] = []
+    run: list[Delivery] = []
+
+    def flush() -> None:
+        if len(run) > DIRECT_LINES and not verbose:
+            count = sum(len(d.recipients) for d in run)
+            lines.append(f"{run[0].key} … {run[-1].key}: {len(run):,} batches, {count:,} "
+                         f"direct recipient(s) from {run[0].source} (--verbose lists them)")
+        else:
+            lines.extend(f"{d.key}: {d.describe()}" for d in run)
+        run.clear()
+
+    for delivery in deliveries:
+        if run and (delivery.kind != "direct" or delivery.source != run[0].source):
+            flush()
+        if delivery.kind == "direct":
+            run.append(delivery)
+        else:
+            lines.append(f"{delivery.key}: {delivery.describe()}")
+    flush()
+    return lines
 
 
 def _print_held(console: Console, held: Held) -> None:
