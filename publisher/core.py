@@ -6,6 +6,9 @@ with errors means nothing may be published or sent from that content.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,14 +49,33 @@ def provenance_problems(content: Content) -> list[Problem]:
     return check_problems(content)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk load.
+
+    Loading thousands of messages allocates about a million small objects that all live to
+    the end of the run; the collector walked them again and again and freed nothing (a
+    quarter of ``publisher check`` on 5,000 messages). Reference counting still frees
+    everything short-lived, and the collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check(root: Path, now: datetime) -> CheckResult:
     """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
-    content, problems = load_content(root)
-    if content is not None:
-        problems = problems + policy.evaluate(content, now)
-        problems += snippet_problems(content)  # sms:/social: overrides that are too long
-        problems += header_problems(content)  # no CR/LF in any email header value
-        problems += provenance_problems(content)  # when policy.yml requires verified approvals
+    with collector_paused():
+        content, problems = load_content(root)
+        if content is not None:
+            problems = problems + policy.evaluate(content, now)
+            problems += snippet_problems(content)  # sms:/social: overrides that are too long
+            problems += header_problems(content)  # no CR/LF in any email header value
+            problems += provenance_problems(content)  # when verified approvals are required
     return CheckResult(content, sorted(problems))
 
 
