@@ -27,6 +27,18 @@ LISTS = {"bs-key-users@lists.westmarch.example", "faculty-admin@lists.westmarch.
 SUBSCRIBERS = "student-records-users@lists.westmarch.example"
 
 
+def use_direct_csv(root: Path, rows: list[str], name: str = "direct.csv") -> None:
+    """Give the key-users audience a CSV of direct recipients (``rows`` with a header)."""
+    (root / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    def add_csv(data: dict) -> None:
+        for audience in data["audiences"]:
+            if audience["id"] == "business-systems-key-users":
+                audience["recipients_csv"] = name
+
+    edit_yaml(root / "audiences.yml", add_csv)
+
+
 def test_demo_sends_due_messages_with_both_parts_threading_and_recipients(
         demo_copy: Path) -> None:
     with SmtpServer() as server:
@@ -186,14 +198,7 @@ def test_implicit_tls(demo_copy: Path, tmp_path: Path) -> None:
 def test_recipients_csv_is_sent_bcc_in_batches(demo_copy: Path) -> None:
     rows = ["name,email"] + [f"Person {i},person{i}@staff.westmarch.example" for i in range(7)]
     rows.append("Duplicate,PERSON0@staff.westmarch.example")
-    (demo_copy / "key-users.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-
-    def add_csv(data: dict) -> None:
-        for audience in data["audiences"]:
-            if audience["id"] == "business-systems-key-users":
-                audience["recipients_csv"] = "key-users.csv"
-
-    edit_yaml(demo_copy / "audiences.yml", add_csv)
+    use_direct_csv(demo_copy, rows, "key-users.csv")
     with SmtpServer() as server:
         point_at(demo_copy, server.port, batch_size=3)
         summary, text = run_send(demo_copy)
@@ -210,14 +215,7 @@ def test_recipients_csv_is_sent_bcc_in_batches(demo_copy: Path) -> None:
 
 def test_resend_reattempts_only_the_unknown_batch(demo_copy: Path) -> None:
     rows = ["email"] + [f"p{i}@staff.westmarch.example" for i in range(6)]
-    (demo_copy / "direct.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-
-    def add_csv(data: dict) -> None:
-        for audience in data["audiences"]:
-            if audience["id"] == "business-systems-key-users":
-                audience["recipients_csv"] = "direct.csv"
-
-    edit_yaml(demo_copy / "audiences.yml", add_csv)
+    use_direct_csv(demo_copy, rows)
     notice = f"{DEMO_THREAD}/01-notice"
     handler = Handler(drop_for={"p2@staff.westmarch.example"})
     with SmtpServer(handler) as server:
@@ -234,14 +232,7 @@ def test_resend_reattempts_only_the_unknown_batch(demo_copy: Path) -> None:
 
 def test_plan_summarises_a_long_run_of_direct_batches(demo_copy: Path) -> None:
     rows = ["email"] + [f"p{i}@staff.westmarch.example" for i in range(7)]
-    (demo_copy / "direct.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-
-    def add_csv(data: dict) -> None:
-        for audience in data["audiences"]:
-            if audience["id"] == "business-systems-key-users":
-                audience["recipients_csv"] = "direct.csv"
-
-    edit_yaml(demo_copy / "audiences.yml", add_csv)
+    use_direct_csv(demo_copy, rows)
     with SmtpServer() as server:
         point_at(demo_copy, server.port, batch_size=1)
         _, quiet = run_send(demo_copy, dry_run=True)
