@@ -25,7 +25,8 @@ from .cli import CONTENT_ARG, now_option, reported, resolve_now
               help="Override email.transport from organisation.yml.")
 @click.option("--lock-timeout", type=float, default=120.0, show_default=True,
               metavar="SECONDS", help="How long to wait for another sender to finish.")
-@click.option("--verbose", "-v", is_flag=True, help="List every held-back message.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every held-back message and every direct-recipient batch.")
 @reported
 def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend: tuple[str, ...],
                  max_age: float, transport: str | None, lock_timeout: float,
