@@ -1,4 +1,4 @@
-"""The built site in real headless Chromium: layout, the script's window flip, no console
+"""The built site in real headless Chromium: layout, no console
 errors, no request to another host, and zero axe-core violations.
 
 The site is served by a local ``http.server`` thread; every request is routed through a
@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +23,7 @@ from site_build import REPO, built_site
 from publisher.load import load_content
 from publisher.renderers import urls
 from publisher.status import evaluate
-from tests.conftest import DEMO, DEMO_NOW, MINI
+from tests.conftest import DEMO, DEMO_NOW
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
@@ -141,29 +141,6 @@ def test_readable_without_javascript(browser, demo_url: str) -> None:
         assert page.locator(".pub-service .pub-light__word").first.is_visible()
     finally:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def flip_url() -> Iterator[str]:
-    # In the mini fixture a VLE maintenance runs 07:00-09:00 GMT on 20 March 2026; build a
-    # minute before it starts, so only the viewer's clock can move it on.
-    yield from serve(built_site(MINI, FLIP_NOW))
-
-
-FLIP_NOW = datetime.fromisoformat("2026-03-20T06:59:00+00:00")
-
-
-def test_maintenance_window_flips_by_the_viewers_clock(watched: Watched, flip_url: str) -> None:
-    page = watched.page
-    page.clock.install(time=FLIP_NOW + timedelta(seconds=10))
-    page.goto(flip_url)
-    label = page.locator(".pub-state[data-window-start]").first
-    assert label.inner_text() == "Scheduled"
-    page.clock.run_for("02:00")  # 07:01:10: the window has started; no rebuild
-    assert label.inner_text() == "In progress"
-    page.clock.run_for("02:00:00")  # 09:01:10: the window is over
-    assert label.inner_text() == "Completed"
-    assert watched.errors == [] and watched.foreign == []
 
 
 def axe_pages() -> list[str]:

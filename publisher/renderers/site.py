@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .. import policy
 from ..errors import ContentError
 from ..model import ComponentStatus, Message, ThreadKind
-from ..status import Day, ThreadState, history
+from ..status import Day, ThreadState, history, next_change
 from . import BuildContext, urls
 from .markup import plain, to_html
 from .site_html import (
@@ -75,6 +75,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
 
 
+def services_heading(state: ThreadState) -> str:
+    """The heading over a thread's service impacts, in the tense of the thread's state, so a
+    scheduled window's "Under maintenance" never reads as the service's current light."""
+    if state.kind not in (ThreadKind.INCIDENT, ThreadKind.MAINTENANCE):
+        return "Services"
+    if state.active:
+        return "Affected services"
+    return "Services it will affect" if state.open else "Services that were affected"
+
+
 def month_key(value: datetime, ctx: BuildContext) -> str:
     return f"{ctx.content.local(value):%Y-%m}"
 
@@ -89,6 +99,7 @@ class SiteModel:
         self.env = environment(templates)
         self._history: dict[str, list[Day]] | None = None
         self._policy: policy.Policy | None = None
+        self.next_change = self.when(next_change(self.report))
         by_service: dict[str, list[ThreadState]] = defaultdict(list)
         months: dict[str, list[ThreadState]] = defaultdict(list)
         categories: dict[str, list[ThreadState]] = defaultdict(list)
@@ -138,9 +149,6 @@ class SiteModel:
             "start": self.when(state.start),
             "end": self.when(state.end),
             "expected_end": self.when(state.expected_end),
-            "window_end": (state.end or state.expected_end or state.start).isoformat()
-            if state.end or state.expected_end else "",
-            "declared": latest.meta.status.value if latest.meta.status else "",
             "updated": self.when(latest.send_at),
             "summary": plain(latest.meta.summary or state.first.meta.summary or ""),
             "duration": duration(state.duration(self.report.now)),
@@ -292,6 +300,7 @@ class SiteModel:
                          for sid, impact in state.services.items()
                          if sid in self.report.services],
             "is_window": is_window,
+            "services_heading": services_heading(state),
             "is_maintenance": state.kind is ThreadKind.MAINTENANCE,
             "faq": faq,
             "cascade": self.cascade(state),
@@ -397,4 +406,5 @@ class SiteModel:
         org = self.ctx.content.organisation
         return self.env.get_template(page.template).render(
             spec=page, org_name=org.name, updated=self.when(self.report.now),
+            next_change=self.next_change,
             timezone=org.timezone, **page.data)
