@@ -5,7 +5,10 @@
  * (1) says how old that snapshot is, and once the viewer's clock passes the next planned
  *     change (a maintenance window opening or closing) says plainly that the page is out of
  *     date, with a link to reload it, and
- * (2) shows times in the viewer's time zone, with the organisation's time on hover. */
+ * (2) shows times in the viewer's time zone, with the organisation's time on hover, and
+ * (3) makes the theme's ☰ menu a keyboard-operable button (Enter/Space opens it and moves
+ *     focus into it, Escape closes it and returns focus); the closed drawer is out of the
+ *     tab order (status.css, under the "pub-js" class set here). */
 (function () {
   "use strict";
 
@@ -78,6 +81,47 @@
     }
   }
 
+  function menuButton() {
+    // The theme's ☰ is a <label> for a hidden checkbox: not focusable, not a button. Put a
+    // real button in its place that drives the same checkbox.
+    var drawer = document.getElementById("__drawer");
+    var label = document.querySelector('label.md-header__button[for="__drawer"]');
+    if (!drawer || !label) return;
+    var nav = document.querySelector(".md-sidebar--primary");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "md-header__button md-icon pub-menu";
+    button.setAttribute("aria-label", "Menu");
+    button.innerHTML = label.innerHTML; // the theme's own icon, already in this page
+    label.parentNode.insertBefore(button, label);
+    label.hidden = true;
+    function sync() {
+      button.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
+    }
+    function set(open) {
+      if (drawer.checked === open) return;
+      drawer.checked = open;
+      drawer.dispatchEvent(new Event("change", { bubbles: true }));
+      sync();
+    }
+    button.addEventListener("click", function () {
+      set(!drawer.checked);
+      var first = drawer.checked && nav ? nav.querySelector("a[href]") : null;
+      // Once the drawer is visible (status.css shows it as soon as the box is checked).
+      if (first) window.setTimeout(function () { first.focus(); }, 0);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && drawer.checked) {
+        set(false);
+        button.focus();
+      }
+    });
+    drawer.addEventListener("change", sync);
+    sync();
+  }
+
+  document.documentElement.classList.add("pub-js");
+  menuButton();
   localTimes();
   refreshAge();
   window.setInterval(refreshAge, 20000);
