@@ -14,8 +14,8 @@ import pytest
 from site_build import built_site
 from test_browser_site import Watched, axe_pages, serve
 
-from publisher.load import load_content
-from publisher.renderers import urls
+from publisher.content import urls
+from publisher.content.load import load_content
 from publisher.status import evaluate
 from tests.conftest import DEMO, DEMO_NOW, MINI
 

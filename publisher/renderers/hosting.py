@@ -10,8 +10,8 @@ credentials, so ``*`` is right: no cookie or login ever rides along.
 
 from __future__ import annotations
 
+from ..content.urls import API_ROOT
 from . import BuildContext
-from .urls import API_ROOT
 
 HEADERS_FILE = "_headers"
 CROSS_ORIGIN = ("/banner.json", f"/{API_ROOT}*", "/feeds/*", "/calendar/*", "/badges/*")
