@@ -35,6 +35,7 @@ from .check import check
 from .content import urls
 from .errors import PublisherError
 from .renderers import BuildContext, static_outputs
+from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
 
@@ -143,10 +144,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
         page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
+        # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
+        # links on one page never share a name.
         page.meta["publisher_feeds"] = [
-            {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
-             "title": f"{spec.title} ({fmt.upper() if fmt == 'rss' else 'Atom'})",
-             "path": path} for fmt, path in spec.feeds]
+            {"type": link["type"], "title": link["title"], "path": link["href"]}
+            for link in alternate_links(self.model.ctx, spec.feeds)] if self.model else []
         # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
         page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
         return ""  # the content comes from the page template, not from Markdown

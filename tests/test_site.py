@@ -159,6 +159,22 @@ def test_feed_autodiscovery_on_every_page(site: Path, report: StatusReport) -> N
         assert any(h.endswith(urls.feed_path("all")) for h in hrefs)
         if own:
             assert any(h.endswith(own) for h in hrefs)
+        # Every link has its own name, the feed's own title, never the page's title.
+        titles = [f.get("title") for f in feeds]
+        assert len(set(titles)) == len(titles), titles
+        assert "Westmarch IT: all updates (RSS)" in titles
+        if own:
+            assert f"Westmarch IT: {state.thread.title} (Atom)" in titles
+
+
+def test_feed_links_on_an_incident_page_name_each_feed(site: Path, report: StatusReport
+                                                       ) -> None:
+    incident = report.open_incidents[0]
+    doc = page(site, urls.thread_path(incident.thread))
+    titles = sorted(link.get("title") for link in doc.xpath("//head/link[@rel='alternate feed']"))
+    assert titles == sorted([
+        "Westmarch IT: all updates (RSS)", "Westmarch IT: all updates (Atom)",
+        f"Westmarch IT: {incident.title} (RSS)", f"Westmarch IT: {incident.title} (Atom)"])
 
 
 def test_history_archive_by_month(site: Path, content: Content, report: StatusReport) -> None:

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from .. import policy, templates
 from ..content import urls
 from ..content.model import ComponentStatus, Message, ThreadKind
+from ..content.urls import FeedScope
 from ..errors import ContentError
 from ..status import Day, ThreadState, history, next_change
 from ..text.markup import plain, to_html
@@ -61,8 +62,8 @@ class Page:
     template: str
     data: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-    feeds: tuple[tuple[str, str], ...] = ()
-    """Feeds for autodiscovery: (format, path), format "rss" or "atom"."""
+    feeds: tuple[tuple[FeedScope, str | None], ...] = ()
+    """Feeds for autodiscovery: (scope, key), as ``feeds.alternate_links`` takes them."""
 
     @property
     def src_uri(self) -> str:
@@ -165,9 +166,10 @@ class SiteModel:
                 "href": relative(here, urls.service_path(service_id)),
                 "light": light(state.status)}
 
-    def feeds(self, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-        return (("rss", urls.feed_path("all", fmt="rss")),
-                ("atom", urls.feed_path("all", fmt="atom")), *extra)
+    def feeds(self, *extra: tuple[FeedScope, str | None]
+              ) -> tuple[tuple[FeedScope, str | None], ...]:
+        """The feeds a page offers for autodiscovery: everything, plus its own."""
+        return (("all", None), *extra)
 
     def history_bars(self) -> dict[str, list[Day]]:
         if self._history is None:  # once per build, shared by every service page
@@ -254,8 +256,7 @@ class SiteModel:
             "subscribe": subscribe,
             "services_href": relative(here, "services/"),
         }, description=f"{service.name}: {state.status.label}", feeds=self.feeds(
-            ("rss", urls.feed_path("services", service_id, "rss")),
-            ("atom", urls.feed_path("services", service_id, "atom"))))
+            ("services", service_id)))
 
     def timeline_entry(self, message: Message, state: ThreadState, here: str) -> dict[str, Any]:
         meta = message.meta
@@ -309,8 +310,7 @@ class SiteModel:
             if state.kind in (ThreadKind.STORY, ThreadKind.LAUNCH) else [],
             "history_href": relative(here, urls.history_path(month_key(state.start, self.ctx))),
         }, description=summary["summary"], feeds=self.feeds(
-            ("rss", urls.feed_path("threads", state.id, "rss")),
-            ("atom", urls.feed_path("threads", state.id, "atom"))))
+            ("threads", state.id)))
 
     def cascade(self, state: ThreadState) -> list[dict[str, str]]:
         """The public part of a major incident's cascade plan: which audience is reached by
@@ -395,8 +395,7 @@ class SiteModel:
                 "newer": relative(here, path_of(number - 1)) if number > 1 else None,
                 "older": relative(here, path_of(number + 1)) if number < count else None,
             }, description="News and announcements from IT.", feeds=self.feeds(
-                ("rss", urls.feed_path("news", fmt="rss")),
-                ("atom", urls.feed_path("news", fmt="atom")))))
+                ("news", None))))
         return pages
 
     # ------------------------------------------------------------------ render
