@@ -144,6 +144,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
         page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
+        if self.model is not None:  # the sitemap's lastmod: this page's latest message
+            page.update_date = self.model.lastmod(spec)
         # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
         # links on one page never share a name.
         page.meta["publisher_feeds"] = [

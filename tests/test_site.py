@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from lxml import html as lhtml
 from site_build import REPO, built_site
 
@@ -286,3 +287,18 @@ def test_drafts_in_the_mini_fixture(mini_root: Path) -> None:
     text = "\n".join(all_text(out).values())
     assert "A draft story" not in text and "secret draft" not in text
     assert "Email" in text
+
+
+def test_sitemap_lastmod_is_each_pages_latest_message(site: Path, content: Content,
+                                                     report: StatusReport) -> None:
+    tree = etree.parse(str(site / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    base = content.organisation.base_url
+    lastmod = {u.findtext("s:loc", namespaces=ns).removeprefix(base):
+               u.findtext("s:lastmod", namespaces=ns) for u in tree.findall("s:url", ns)}
+    for state in report.threads.values():
+        sent = content.local(state.latest.send_at)  # type: ignore[arg-type]
+        assert lastmod[urls.thread_path(state.thread)] == f"{sent:%Y-%m-%d}"
+    newest = max(s.latest.send_at for s in report.threads.values())  # type: ignore[type-var]
+    assert lastmod[""] == f"{content.local(newest):%Y-%m-%d}"
+    assert len(set(lastmod.values())) > 10  # not one build date for every page

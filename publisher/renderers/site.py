@@ -398,6 +398,22 @@ class SiteModel:
                 ("news", None))))
         return pages
 
+    def lastmod(self, page: Page) -> str:
+        """The sitemap's ``lastmod`` for a page: the local date of the latest published
+        message it shows (not the build time, which would mark every page changed on every
+        build). Empty for a page that shows no message (no ``lastmod`` is written)."""
+        threads = self.report.threads
+        if page.template == "service.html":
+            states = self.by_service.get(page.data["service"]["id"], [])
+        elif page.template == "thread.html":
+            states = [threads[page.data["thread"]["id"]]]
+        elif page.template in ("history_month.html", "news.html"):
+            states = [threads[e["id"]] for e in page.data["entries"]]
+        else:  # home, the services index and the history index show the latest of all
+            states = list(threads.values())
+        sent = [s.latest.send_at for s in states if s.latest.send_at is not None]
+        return f"{self.ctx.content.local(max(sent)):%Y-%m-%d}" if sent else ""
+
     # ------------------------------------------------------------------ render
 
     def render(self, page: Page) -> str:
