@@ -17,6 +17,7 @@ from ..content.model import Content, Message, Stage, Step
 from ..errors import Problem
 from .base import PendingStep, StepRequirement, finding, role_name, services_of, who, who_text
 from .config import ExceptionSpec, Policy, StepSpec, WorkflowSpec
+from .kinds import RuleRun, per_message, rule_kind
 
 _SPACE = re.compile(r"\s+")
 
@@ -320,3 +321,9 @@ def _missing(content: Content, policy: Policy, rule: object, message: Message,
         action = (f"record the {req.step} step by {who_text(content, req.role, at, services)}"
                   " — or move the message back to review")
     return finding(message, rule, text, action, "workflow.steps")
+
+
+@rule_kind("workflow")
+@per_message
+def _run(ctx: RuleRun, rule: object, message: Message) -> list[Problem]:
+    return check_steps(ctx.content, ctx.policy, rule, message, ctx.now)
