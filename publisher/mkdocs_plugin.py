@@ -144,8 +144,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
         page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
-        if self.model is not None:  # the sitemap's lastmod: this page's latest message
-            page.update_date = self.model.lastmod(spec)
+        # The sitemap's lastmod: this page's latest message (a page with none keeps the
+        # build's date: mkdocs also takes the newest of these as the sitemap's own date).
+        if self.model is not None and (lastmod := self.model.lastmod(spec)):
+            page.update_date = lastmod
         # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
         # links on one page never share a name.
         page.meta["publisher_feeds"] = [

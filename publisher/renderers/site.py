@@ -400,7 +400,7 @@ class SiteModel:
     def lastmod(self, page: Page) -> str:
         """The sitemap's ``lastmod`` for a page: the local date of the latest published
         message it shows (not the build time, which would mark every page changed on every
-        build). Empty for a page that shows no message (no ``lastmod`` is written)."""
+        build). Empty for a page that shows no message (it keeps the build's date)."""
         threads = self.report.threads
         if page.template == "service.html":
             states = self.by_service.get(page.data["service"]["id"], [])
