@@ -34,6 +34,8 @@ from .renderers.site_html import TEMPLATES, environment
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+PREVIEW_ENV = "PUBLISHER_PREVIEW"
+"""A message id: build only its thread page, the message shown as published (preview)."""
 
 
 class PublisherConfig(Config):
@@ -54,6 +56,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
         self.templates: Path = TEMPLATES
+        self.preview: str | None = None
 
     # -- configuration: load and check the content once per build
 
@@ -78,7 +81,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for problem in result.warnings:
             log.info("%s", problem)
         assert result.content is not None
-        ctx = BuildContext.at(result.content, now)
+        content = result.content
+        self.preview = os.environ.get(PREVIEW_ENV) or None
+        if self.preview:
+            from .tools.preview import published_copy
+
+            if self.preview not in content.messages:
+                raise PluginError(f"publisher: no message {self.preview!r} to preview")
+            content = published_copy(content, self.preview, now)
+        ctx = BuildContext.at(content, now)
         environment.cache_clear()  # serve: pick up edited templates on every rebuild
         self.model = SiteModel(ctx, self.templates)
         organisation = result.content.organisation
@@ -95,6 +106,14 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.model is not None
         self.pages = {}
+        if self.preview:  # one page, and none of the site-wide outputs
+            content = self.model.ctx.content
+            thread = content.threads[content.messages[self.preview].thread_id]
+            state = self.model.report.threads[thread.id]
+            page = self.model.thread_page(state)
+            self._add(files, File.generated(config, page.src_uri, content=""))
+            self.pages[page.src_uri] = page
+            return files
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
