@@ -68,7 +68,8 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
                "at": record.at.isoformat() if record else None,
                "person": waiting.person if waiting else None,
                "due": waiting.due.isoformat() if waiting and waiting.due else None,
-               "overdue": bool(waiting and waiting.overdue)}
+               "overdue": bool(waiting and waiting.overdue) and not req.automatic,
+               "automatic": req.automatic}
         if record is None and waiting is None:
             row["done"] = True  # distribution by the pipeline, already sent
         rows.append(row)
@@ -96,6 +97,9 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
             table.add_row(Text("✔ done", style="green"), req.step, roles, who)
         elif row["done"]:
             table.add_row(Text("✔ done", style="green"), req.step, roles, "by the pipeline")
+        elif req.automatic:  # nobody's to-do: `publisher send` does it at the send time
+            table.add_row(Text("⟳ auto", style="dim"), req.step, "automatic",
+                          "by the pipeline at the send time")
         else:
             due = f", due {row['due'][:16].replace('T', ' ')}" if row["due"] else ""
             late = " (overdue)" if row["overdue"] else ""

@@ -65,7 +65,9 @@ def _fallbacks(content: Content, policy: Policy, rule: FallbacksRule, message: M
     stage = message.meta.workflow.stage
     if stage in (Stage.APPROVED, Stage.WITHDRAWN):
         return []
-    todo = [p for p in pending(content, policy, message, now) if p.step != "distribution"]
+    # automatic steps (distribution) are the pipeline's, never anybody's next step
+    automatic = {r.step for r in steps_for(content, policy, message) if r.automatic}
+    todo = [p for p in pending(content, policy, message, now) if p.step not in automatic]
     if not todo:
         return []
     nxt = todo[0]
