@@ -62,6 +62,9 @@ Instant = Annotated[
 ]
 """A date and time; without an offset it is read in the organisation's timezone."""
 
+SUBSCRIBE_PATTERN = r"^(https?://[^\s\"'<>]+|mailto:[^\s\"'<>@]+@[^\s\"'<>]+)$"
+"""A subscribe target: a web page or a mailto: link, nothing a browser would run."""
+
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 """Ids are lowercase slugs: they become URLs, file names and Message-IDs."""
 
@@ -312,9 +315,33 @@ class Service(Strict):
     """Ordered responsibility chain: service manager, project manager, their manager."""
     subscribers: str | None = None
     """A list address that receives every message about this service."""
+    subscribe: Annotated[str, WithJsonSchema({"type": "string", "pattern": SUBSCRIBE_PATTERN,
+                                              "maxLength": 500})] | None = None
+    """How a reader joins the subscribers list: a web page (``https://…``) or a ``mailto:``
+    to the list's *request* address. Shown on the service page as "Subscribe by email"."""
     audiences: list[Id] = []
     """Who uses the service; empty means everyone (used by the audience-fit rule)."""
     aliases: list[str] = []
+
+    @field_validator("subscribe")
+    @classmethod
+    def _a_link(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 500 or not re.match(SUBSCRIBE_PATTERN, value)):
+            raise ValueError(f"{value[:80]!r} is not a sign-up link (allowed: an https:// web "
+                             "page, or mailto:ADDRESS, the list's request address)")
+        return value
+
+    @model_validator(mode="after")
+    def _not_the_list_itself(self) -> Service:
+        # A mailto: to the list itself would post the reader's "subscribe me" to everyone.
+        if self.subscribe and self.subscribers and self.subscribe.lower().startswith("mailto:"):
+            target = self.subscribe[len("mailto:"):].split("?", 1)[0].strip().lower()
+            if target == self.subscribers.strip().lower():
+                raise ValueError(
+                    f"subscribe: mailto:{target} is the list itself, so a reader's request "
+                    "would go to everyone on it (allowed: the list's request address, e.g. "
+                    "mailto:LIST-request@…?subject=subscribe, or an https:// sign-up page)")
+        return self
 
 
 class ServiceGroup(Strict):

@@ -107,3 +107,4 @@ def test_new_says_how_to_keep_email_and_justification_keeps_it(repo: Repo) -> No
     assert "left out email" not in kept.stdout
     check = json.loads(repo.run("check", "content", "--format", "json").stdout)
     assert check["errors"] == 0
+

@@ -73,3 +73,9 @@ STATUS_JSON = "api/v2/summary.json"
 
 def absolute(content: Content, path: str) -> str:
     return content.organisation.base_url + path.lstrip("/")
+
+
+def webcal(content: Content, path: str) -> str:
+    """The ``webcal://`` form of a calendar's address: calendar apps subscribe to it (and
+    refresh it) instead of importing the file once."""
+    return "webcal://" + absolute(content, path).split("://", 1)[1]
