@@ -27,7 +27,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..model import Channel, Content, Message, Stage, Thread
+from ..content.model import Channel, Content, Message, Stage, Thread
 from ..renderers import BuildContext
 from .record import find_message
 
@@ -144,6 +144,7 @@ def _email(content: Content, thread: Thread, message: Message, at: datetime,
 
 
 def _banner(content: Content, message: Message, at: datetime, preview: Preview) -> None:
+    from .. import templates
     from ..renderers.banner import _environment, active_banners
 
     found = [b for b in active_banners(BuildContext.at(content, at)) if b.id == message.thread_id]
@@ -152,14 +153,15 @@ def _banner(content: Content, message: Message, at: datetime, preview: Preview) 
                else "the thread is closed or its window is over")
         preview.notes.append(f"banner: none ({why})")
         return
-    html = _environment().get_template("banner.html").render(
+    project = templates.project_dir(content.root)
+    html = _environment(project).get_template("banner.html").render(
         banners=found, status_url=content.organisation.base_url)
     preview.parts["banner"] = _write(preview, "banner.html", html)
     _write(preview, "banner.json", json.dumps(found[0].as_json(), indent=2, ensure_ascii=False))
 
 
 def _snippets(content: Content, message: Message, preview: Preview) -> None:
-    from ..renderers.snippets import snippet
+    from ..text.snippets import snippet
 
     texts = snippet(content, message)
     channels = message.meta.channels or []

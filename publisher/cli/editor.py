@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .cli import now_option, reported, resolve_now
-from .errors import relpath
+from ..errors import relpath
+from .options import now_option, reported, resolve_now
 
 
 @click.command("preview")
@@ -32,8 +32,8 @@ def preview_command(files: tuple[Path, ...], out: Path, content_dir: Path | None
     and social texts into OUT/<message id>/, and prints where. Shown at the message's send
     time (now when it has none or it is past). Nothing is published or sent.
     """
-    from .commands_tools import _content_of
-    from .tools.preview import make
+    from ..workflow.preview import make
+    from .workflow import _content_of
 
     now = resolve_now(now_text)
     for file in files:
