@@ -1,4 +1,5 @@
-"""Commands that help before approval: ``preview`` (a draft rendered as readers get it)."""
+"""Commands for writing and checking messages before approval: ``preview`` (a draft rendered
+as readers get it) and ``editor`` (the browser editor, Decap CMS)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import relpath
-from .options import now_option, reported, resolve_now
+from .options import CONTENT_ARG, now_option, reported, resolve_now
 
 
 @click.command("preview")
@@ -49,4 +50,45 @@ def preview_command(files: tuple[Path, ...], out: Path, content_dir: Path | None
             click.echo(f"  note: {note}")
 
 
-COMMANDS: list[click.Command] = [preview_command]
+@click.command("editor")
+@CONTENT_ARG
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build/admin"), show_default=True,
+              help="Where the editor goes (never under build/site).")
+@click.option("--backend", type=click.Choice(["local", "github", "gitlab", "gitea"]),
+              default="local", show_default=True,
+              help="local: decap-server on this machine; else the forge's API with OAuth.")
+@click.option("--repo", metavar="OWNER/NAME", help="The repository (github/gitlab/gitea).")
+@click.option("--branch", default="main", show_default=True, help="The branch to publish to.")
+@click.option("--base-url", metavar="URL",
+              help="OAuth provider (GitHub), or the GitLab/Gitea server's URL.")
+@click.option("--api-root", metavar="URL", help="The forge's API URL (self-hosted).")
+@click.option("--app-id", metavar="ID", help="GitLab/Gitea OAuth application id.")
+@click.option("--local-url", default="http://localhost:8081/api/v1", show_default=True,
+              help="decap-server's address (local backend).")
+@click.option("--decap", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="decap-cms's dist folder (default: .cache/node_modules/decap-cms/dist).")
+@reported
+def editor_command(content_dir: Path, out: Path, backend: str, repo: str | None, branch: str,
+                   base_url: str | None, api_root: str | None, app_id: str | None,
+                   local_url: str, decap: Path | None) -> None:
+    """Generate the browser editor (Decap CMS) for CONTENT_DIR into OUT.
+
+    Its forms offer exactly the services, impacts, audiences, channels and people of the
+    config files: run it again after changing them. Locally, serve OUT and run decap-server
+    in the repository (docs/editor.md); in production, deploy OUT beside the site.
+    """
+    from ..workflow.editor import Backend, write
+    from .workflow import _content
+
+    content = _content(content_dir)
+    settings = Backend(backend, repo, branch, local_url, base_url, api_root, app_id)
+    written = write(content, out, settings, decap)
+    click.echo(f"wrote the editor into {out} ({len(written)} files, {backend} backend)")
+    if backend == "local":
+        click.echo("serve it:  python -m http.server -d " + str(out) + " 8080 --bind 127.0.0.1")
+        click.echo("and run:   npx --prefix .cache decap-server   (in the repository)")
+        click.echo("then open: http://localhost:8080/")
+
+
+COMMANDS: list[click.Command] = [preview_command, editor_command]

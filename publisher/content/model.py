@@ -481,9 +481,16 @@ class FrontMatter(Strict):
         "anyOf": [
             {"type": "object", "propertyNames": {"pattern": r"^[a-z0-9][a-z0-9-]*$"},
              "additionalProperties": {"enum": [s.value for s in ComponentStatus]}},
-            {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}},
+            {"type": "array", "items": {"anyOf": [
+                {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
+                {"type": "object", "required": ["service"], "additionalProperties": False,
+                 "properties": {"service": {"type": "string",
+                                            "pattern": r"^[a-z0-9][a-z0-9-]*$"},
+                                "impact": {"enum": [s.value for s in ComponentStatus]}}},
+            ]}},
         ],
-        "description": "Service id → impact, or a list of service ids (no impact)",
+        "description": "Service id → impact; or a list of service ids (no impact) or of "
+                       "{service, impact} (the browser editor's form)",
     })] = {}
     status: Status | None = None
     impact: Impact | None = None
@@ -503,10 +510,34 @@ class FrontMatter(Strict):
     @field_validator("services", mode="before")
     @classmethod
     def _list_means_operational(cls, value: Any) -> Any:
-        # A story may name the services it concerns without any impact.
-        if isinstance(value, list):
-            return {name: ComponentStatus.OPERATIONAL.value for name in value}
-        return value
+        # A story may name the services it concerns without any impact. The browser editor
+        # (Decap CMS) has no widget for a map, so it writes [{service: id, impact: status}].
+        if not isinstance(value, list):
+            return value
+        result: dict[Any, Any] = {}
+        for item in value:
+            if isinstance(item, dict):
+                unknown = sorted(set(item) - {"service", "impact"})
+                if unknown or "service" not in item:
+                    raise ValueError(f"a list item is {{service: ID, impact: STATUS}} (found "
+                                     f"keys: {', '.join(map(str, item)) or 'none'})")
+                result[item["service"]] = item.get("impact") or ComponentStatus.OPERATIONAL
+            else:
+                result[item] = ComponentStatus.OPERATIONAL.value
+        return result
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: Any) -> Any:
+        # The browser editor writes a field left blank as "": that is "not given", not a
+        # (malformed) date, status or text.
+        if not isinstance(value, dict):
+            return value
+        cleaned = {k: v for k, v in value.items() if (v != "" and v is not None) or k == "type"}
+        for key in ("window", "workflow", "major_incident"):
+            if isinstance(cleaned.get(key), dict):
+                cleaned[key] = {k: v for k, v in cleaned[key].items() if v != ""}
+        return cleaned
 
 
 # --------------------------------------------------------------------------- loaded content
