@@ -534,6 +534,9 @@ class FrontMatter(Strict):
         if not isinstance(value, dict):
             return value
         cleaned = {k: v for k, v in value.items() if (v != "" and v is not None) or k == "type"}
+        for key in ("services", "audiences"):  # an empty multi-select: inherit, not "none"
+            if cleaned.get(key) == []:
+                del cleaned[key]
         for key in ("window", "workflow", "major_incident"):
             if isinstance(cleaned.get(key), dict):
                 cleaned[key] = {k: v for k, v in cleaned[key].items() if v != ""}

@@ -151,7 +151,8 @@ class Fields:
         """The ``services`` map as a list of {service, impact}: Decap has no map widget."""
         return {"name": "services", "label": "Services affected", "widget": "list",
                 "required": required, "collapsed": False, "summary": "{{service}}: {{impact}}",
-                "add_to_top": False, "min": 1 if required else 0, "fields": [
+                "add_to_top": False, "min": 1 if required else 0,
+                **({} if required else {"default": []}), "fields": [
                     _select("service", "Service", self.services),
                     _select("impact", "Impact on the service", self.impacts,
                             default=default_impact)]}
@@ -264,7 +265,7 @@ def collections(content: Content) -> list[dict[str, Any]]:
     tz = f.tz
     incident = (ThreadKind.INCIDENT,)
     windows = (ThreadKind.INCIDENT, ThreadKind.MAINTENANCE)
-    follow = "{{thread}}-{{fields.type}}-{{hour}}{{minute}}"
+    follow = "{{thread}}-{{type}}-{{hour}}{{minute}}"
     thread_hint = "The outage or maintenance this continues"
     out = [
         _collection("unplanned-outage", "Unplanned outage", "unplanned-outage", [
@@ -351,6 +352,9 @@ def config(content: Content, backend: Backend) -> dict[str, Any]:
         **backend.as_config(),
         "site_url": org.base_url, "display_url": org.base_url,
         "locale": "en",
+        # Decap's side preview shows raw field values; `publisher preview` shows the real
+        # page, email and banner. Off, the form also has the whole width of a phone.
+        "editor": {"preview": False},
         "media_folder": "content/media", "public_folder": "/media",
         "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},
         "collections": collections(content),
@@ -365,6 +369,14 @@ INDEX = """<!doctype html>
   <meta name="robots" content="noindex">
   <title>{title}: message editor</title>
   <link href="config.yml" type="text/yaml" rel="cms-config-url">
+  <style>
+    /* Decap lays its editor out 800 px wide at least: on a phone the form would scroll
+       sideways. Below that width the form takes the screen (the preview pane is off). */
+    @media (max-width: 799px) {{
+      [class*="-EditorContainer"], [class*="-ToolbarContainer"] {{ min-width: 0 !important; }}
+      [class*="-ToolbarContainer"] {{ flex-wrap: wrap; height: auto !important; }}
+    }}
+  </style>
 </head>
 <body>
   <script src="decap-cms.js"></script>
