@@ -389,11 +389,14 @@ def find_decap(explicit: Path | None = None) -> Path:
     """The decap-cms ``dist`` folder: ``--decap``, else ``.cache/`` here or in the project."""
     from ..build import REPO
 
-    for candidate in (explicit, Path.cwd() / DECAP_DIST, REPO / DECAP_DIST):
-        if candidate is not None and (candidate / "decap-cms.js").is_file():
+    candidates = [explicit] if explicit is not None else [Path.cwd() / DECAP_DIST,
+                                                          REPO / DECAP_DIST]
+    for candidate in candidates:
+        if (candidate / "decap-cms.js").is_file():
             return candidate
-    raise ConfigError(f"decap-cms is not installed (looked for {DECAP_DIST}/decap-cms.js); "
-                      f"install it with: {INSTALL}")
+    where = explicit if explicit is not None else DECAP_DIST
+    raise ConfigError(f"decap-cms is not installed (no {where}/decap-cms.js); install it "
+                      f"with: {INSTALL}")
 
 
 def guard(out: Path) -> None:
@@ -428,5 +431,5 @@ def write(content: Content, out: Path, backend: Backend, decap: Path | None = No
         # the bundle and the chunks it loads at run time; not the source maps (60 MB)
         if name.endswith("decap-cms.js") or name.endswith(".wasm"):
             shutil.copyfile(bundle / name, out / name)
-    written.append(out / "decap-cms.js")
+    written += sorted(out.glob("*decap-cms.js")) + sorted(out.glob("*.wasm"))
     return written
