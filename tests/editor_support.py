@@ -69,6 +69,22 @@ def served(root: Path) -> Iterator[str]:
         server.server_close()
 
 
+def wait_for(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until decap-server on ``port`` answers its "info" action (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1", data=b'{"action":"info"}',
+                headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline or (process and process.poll() is not None):
+                raise
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def decap_server(repo: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
     """decap-server (file-system mode) writing into ``repo``'s working tree."""
@@ -80,18 +96,7 @@ def decap_server(repo: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen([node, str(SERVER_JS)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # ready when it answers the "info" action
-            try:
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/api/v1", data=b'{"action":"info"}',
-                    headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(request, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.2)
+        wait_for(port, process)
         yield process
     finally:
         process.terminate()

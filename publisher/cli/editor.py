@@ -68,27 +68,39 @@ def preview_command(files: tuple[Path, ...], out: Path, content_dir: Path | None
               help="decap-server's address (local backend).")
 @click.option("--decap", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="decap-cms's dist folder (default: .cache/node_modules/decap-cms/dist).")
+@click.option("--serve", is_flag=True,
+              help="Local mode in one go: run decap-server on this repository and serve the "
+                   "editor on http://localhost:PORT until Ctrl-C.")
+@click.option("--port", type=int, default=8080, show_default=True,
+              help="Where --serve serves the editor.")
 @reported
 def editor_command(content_dir: Path, out: Path, backend: str, repo: str | None, branch: str,
                    base_url: str | None, api_root: str | None, app_id: str | None,
-                   local_url: str, decap: Path | None) -> None:
+                   local_url: str, decap: Path | None, serve: bool, port: int) -> None:
     """Generate the browser editor (Decap CMS) for CONTENT_DIR into OUT.
 
     Its forms offer exactly the services, impacts, audiences, channels and people of the
     config files: run it again after changing them. Locally, serve OUT and run decap-server
     in the repository (docs/editor.md); in production, deploy OUT beside the site.
     """
-    from ..workflow.editor import Backend, write
+    from urllib.parse import urlsplit
+
+    from ..workflow import editor
     from .workflow import _content
 
     content = _content(content_dir)
-    settings = Backend(backend, repo, branch, local_url, base_url, api_root, app_id)
-    written = write(content, out, settings, decap)
+    settings = editor.Backend(backend, repo, branch, local_url, base_url, api_root, app_id)
+    written = editor.write(content, out, settings, decap)
     click.echo(f"wrote the editor into {out} ({len(written)} files, {backend} backend)")
+    if serve:
+        if backend != "local":
+            raise click.UsageError("--serve is the local mode: leave out --backend")
+        server_port = urlsplit(local_url).port or 8081
+        editor.serve(out, content.root.resolve().parent, editor.find_decap(decap), port,
+                     server_port)
+        return
     if backend == "local":
-        click.echo("serve it:  python -m http.server -d " + str(out) + " 8080 --bind 127.0.0.1")
-        click.echo("and run:   npx --prefix .cache decap-server   (in the repository)")
-        click.echo("then open: http://localhost:8080/")
+        click.echo("to write messages in it on this computer: publisher editor --serve")
 
 
 COMMANDS: list[click.Command] = [preview_command, editor_command]

@@ -16,11 +16,12 @@ The folder is never inside the public site (``build/site``): the editor is for t
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -433,3 +434,41 @@ def write(content: Content, out: Path, backend: Backend, decap: Path | None = No
             shutil.copyfile(bundle / name, out / name)
     written += sorted(out.glob("*decap-cms.js")) + sorted(out.glob("*.wasm"))
     return written
+
+
+def serve(out: Path, repository: Path, bundle: Path, port: int, server_port: int) -> None:
+    """Local mode in one command: decap-server writing into ``repository`` and the editor
+    served on ``localhost:port``, until Ctrl-C (both on loopback only)."""
+    import functools
+    import os
+    import subprocess
+
+    node = shutil.which("node")
+    script = bundle.parent.parent / "decap-server" / "dist" / "index.js"
+    if node is None or not script.is_file():
+        raise ConfigError(f"decap-server needs node and the npm package; install it with: "
+                          f"{INSTALL}")
+    env = dict(os.environ, PORT=str(server_port), BIND_HOST="127.0.0.1", MODE="fs",
+               GIT_REPO_DIRECTORY=str(repository.resolve()))
+    handler = functools.partial(_Quiet, directory=str(out))
+    with subprocess.Popen([node, str(script)], env=env) as server, \
+            http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as site:
+        print(f"editor: http://localhost:{port}/ (saves into {repository}); Ctrl-C stops",
+              flush=True)
+        try:
+            site.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.terminate()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves the editor's files; YAML and WebAssembly with their types, no request log."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".yml": "text/yaml", ".wasm": "application/wasm"}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
