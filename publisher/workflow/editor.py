@@ -85,6 +85,10 @@ class Backend:
                            ("app_id", self.app_id)):
             if value:
                 backend[key] = value
+        if self.name == "gitea":
+            # Decap's Gitea backend has no editorial workflow: saves are commits to the
+            # branch, so point it at a drafts branch merged by pull request (docs/editor.md)
+            return {"backend": backend}
         # drafts live on branches and pull requests until published (merged): see STAGES
         return {"backend": backend, "publish_mode": "editorial_workflow"}
 
