@@ -42,6 +42,8 @@ from .renderers.site import SiteModel
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+PREVIEW_ENV = "PUBLISHER_PREVIEW"
+"""A message id: build only its thread page, the message shown as published (preview)."""
 
 
 class PublisherConfig(Config):
@@ -59,6 +61,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
+        self.preview: str | None = None
 
     # -- configuration: load and check the content once per build
 
@@ -81,7 +84,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for problem in result.warnings:
             log.info("%s", problem)
         assert result.content is not None
-        ctx = BuildContext.at(result.content, now)
+        content = result.content
+        self.preview = os.environ.get(PREVIEW_ENV) or None
+        if self.preview:
+            from .workflow.preview import published_copy
+
+            if self.preview not in content.messages:
+                raise PluginError(f"publisher: no message {self.preview!r} to preview")
+            content = published_copy(content, self.preview, now)
+        ctx = BuildContext.at(content, now)
         templates.clear_cache()  # serve: pick up edited templates on every rebuild
         self.model = SiteModel(ctx)
         self._theme_overrides(config, templates.project_dir(self.root))
@@ -109,6 +120,14 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.model is not None
         self.pages = {}
+        if self.preview:  # one page, and none of the site-wide outputs
+            content = self.model.ctx.content
+            thread = content.threads[content.messages[self.preview].thread_id]
+            state = self.model.report.threads[thread.id]
+            page = self.model.thread_page(state)
+            self._add(files, File.generated(config, page.src_uri, content=""))
+            self.pages[page.src_uri] = page
+            return files
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
