@@ -28,11 +28,16 @@ from typing import Literal, Protocol
 
 from ..errors import ConfigError
 from ..model import SmtpSettings
+from .recipients import reply_code
 
 OutcomeState = Literal["sent", "failed", "unknown"]
 PAUSE_HOOK = "PUBLISHER_MAIL_PAUSE_AFTER_DATA"
 """Test hook: a file path. After the server acknowledges DATA, the sender creates that file
-and sleeps, so a test can SIGKILL it between the server's 250 and the ledger write."""
+and sleeps, so a test can SIGKILL it between the server's 250 and the ledger write.
+``PUBLISHER_MAIL_PAUSE_AT=N`` pauses at the N-th acknowledged transaction instead of the
+first, so a test can kill a sender part-way through a CSV."""
+PAUSE_AT = "PUBLISHER_MAIL_PAUSE_AT"
+_acknowledged = 0
 
 
 @dataclass
@@ -70,8 +75,10 @@ class Backoff:
 
 
 def _pause_after_data() -> None:
+    global _acknowledged
     marker = os.environ.get(PAUSE_HOOK)
-    if marker:
+    _acknowledged += 1
+    if marker and _acknowledged >= int(os.environ.get(PAUSE_AT, "1")):
         Path(marker).write_text(str(os.getpid()), encoding="utf-8")
         time.sleep(300)
 
@@ -380,8 +387,9 @@ def _gave_up(attempts: int, limit: int) -> str:
 
 
 def _sample(replies: dict[str, str]) -> str:
-    """The distinct replies, without the addresses (they may be personal)."""
-    return "; ".join(sorted(set(replies.values()))[:3])
+    """The distinct reply codes: a reply's text may name the address (personal data), and
+    this detail goes into the ledger."""
+    return "; ".join(sorted({reply_code(r) for r in replies.values()})[:3])
 
 
 class _Failed(Exception):
