@@ -86,6 +86,7 @@ def test_temporary_refusals_are_retried_next_run_then_fail_after_three_runs(
         run2, text2 = run_send(demo_copy)
         assert "retrying" in text2 and not run2.ok
         run3, text3 = run_send(demo_copy)
+        assert not run3.ok and "refused temporarily" in text3  # the third and last try
         run4, text4 = run_send(demo_copy)
     counts = direct_counts(handler, everyone)
     assert all(counts[(m, stuck)] == 0 for m in CSV_MESSAGES)
