@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.progress import Progress, TaskID
 
-from ..model import Content
+from ..content.model import Content
 from . import archive
 from .address import Delivery
 from .compose import Composed

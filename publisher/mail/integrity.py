@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..model import Content, Message
+from ..content.model import Content, Message
 from . import archive
 from .ledger import Ledger, LedgerError
 from .recipients import states

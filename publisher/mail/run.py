@@ -15,12 +15,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..core import CheckResult, check
+from ..check import CheckResult, check
 from ..errors import ContentError
+from ..text.headers import UnsafeHeader
 from .address import Delivery
 from .compose import Composed, compose
 from .deliver import Prepared, Result, Sender, local_log
-from .headers import UnsafeHeader
 from .integrity import check_against_archive, fingerprint, orphans
 from .ledger import Ledger
 from .select import Held, Outgoing, Plan, plan

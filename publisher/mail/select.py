@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..core import CheckResult
-from ..model import Channel, Content, Message, Thread
+from ..check import CheckResult
+from ..content.model import Channel, Content, Message, Thread
 from .address import Delivery, address
 from .integrity import Gone, fingerprint
 from .ledger import Ledger

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ..content.model import SmtpSettings
 from ..errors import ConfigError
-from ..model import SmtpSettings
 from .recipients import reply_code
 
 OutcomeState = Literal["sent", "failed", "unknown"]

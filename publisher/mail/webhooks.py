@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .transport import Backoff, Outcome
 
 if TYPE_CHECKING:
-    from ..model import Content
+    from ..content.model import Content
     from .address import Delivery
     from .compose import Composed
 
@@ -112,8 +112,8 @@ class WebhookTransport:
 
     def post(self, content: Content, composed: Composed, delivery: Delivery) -> Outcome:
         """Post one message to the webhook of one audience."""
-        from ..renderers.markup import to_html
-        from ..renderers.urls import absolute, message_path
+        from ..text.markup import to_html
+        from ..content.urls import absolute, message_path
         from .compose import _facts, html_to_text
 
         url = os.environ.get(delivery.url_env, "")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .cli import CONTENT_ARG, now_option, reported, resolve_now
+from .options import CONTENT_ARG, now_option, reported, resolve_now
 
 
 @click.command("send")
@@ -38,7 +38,7 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
     in CONTENT_DIR/ledger (commit it) and every sent email in CONTENT_DIR/archive. Exit code 1
     when anything failed or is unknown, now or from an earlier run.
     """
-    from .mail.run import Options, print_summary, send
+    from ..mail.run import Options, print_summary, send
 
     now = resolve_now(now_text)
     console = Console(highlight=False, soft_wrap=True)
@@ -59,7 +59,7 @@ def archive_command(content_dir: Path, fmt: str) -> None:
     """List what was sent: when, to whom, and with which Message-ID."""
     import json
 
-    from .mail.archive import records
+    from ..mail.archive import records
 
     found = records(content_dir)
     if fmt == "json":
@@ -93,8 +93,8 @@ def ledger_show(content_dir: Path, message_id: str) -> None:
 
     The Message-ID is what to look up in the relay's log for an unknown delivery (each batch
     of direct recipients has its own)."""
-    from .mail.ledger import Ledger
-    from .mail.recipients import states
+    from ..mail.ledger import Ledger
+    from ..mail.recipients import states
 
     ledger = Ledger(content_dir)
     events = ledger.events(message_id)
@@ -134,7 +134,7 @@ def ledger_show(content_dir: Path, message_id: str) -> None:
 def ledger_resolve(content_dir: Path, message_id: str, decision: str | None,
                    keys: tuple[str, ...], note: str, now_text: str | None) -> None:
     """Settle the unknown or failed recipients of message ID, recorded in the ledger."""
-    from .mail.resolve import resolve
+    from ..mail.resolve import resolve
 
     if decision is None:
         raise_config("say what happened: --delivered, --not-delivered or --abandon")
@@ -153,8 +153,8 @@ def ledger_resolve(content_dir: Path, message_id: str, decision: str | None,
 @reported
 def ledger_rebuild(content_dir: Path, now_text: str | None) -> None:
     """Restore what the archive knows into a lost or damaged ledger (nothing is sent)."""
-    from .mail.integrity import rebuild
-    from .mail.ledger import Ledger
+    from ..mail.integrity import rebuild
+    from ..mail.ledger import Ledger
 
     ledger = Ledger(content_dir)
     with ledger.lock():
@@ -173,7 +173,7 @@ def ledger_rebuild(content_dir: Path, now_text: str | None) -> None:
 @reported
 def ledger_move(content_dir: Path, old_id: str, new_id: str) -> None:
     """Carry the ledger of message OLD over to NEW after its file was renamed or moved."""
-    from .tools.new import _carry_ledger
+    from ..workflow.new import _carry_ledger
 
     count = _carry_ledger(content_dir, old_id, new_id)
     if not count:
@@ -183,7 +183,7 @@ def ledger_move(content_dir: Path, old_id: str, new_id: str) -> None:
 
 
 def raise_config(text: str) -> None:
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     raise ConfigError(text)
 

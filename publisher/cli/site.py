@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .cli import CONTENT_ARG, now_option, reported, resolve_now
+from .options import CONTENT_ARG, now_option, reported, resolve_now
 
 CONFIG_OPTION = click.option(
     "--config-file", "-f", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -30,7 +30,7 @@ CONFIG_OPTION = click.option(
 def build_command(content_dir: Path, now_text: str | None, out: Path,
                   config_file: Path | None) -> None:
     """Check the content and build the whole site (pages, feeds, API, banner, calendars)."""
-    from .build import build
+    from ..build import build
 
     now = resolve_now(now_text)
     site = build(content_dir, now, out, config_file)
@@ -47,7 +47,7 @@ def build_command(content_dir: Path, now_text: str | None, out: Path,
 def serve_command(content_dir: Path, now_text: str | None, addr: str,
                   config_file: Path | None) -> None:
     """Serve the site with live reload (mkdocs serve) standing at one instant."""
-    from .build import find_config
+    from ..build import find_config
 
     env = dict(os.environ, PUBLISHER_CONTENT=str(content_dir.resolve()))
     if now_text:
