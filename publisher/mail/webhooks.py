@@ -112,8 +112,8 @@ class WebhookTransport:
 
     def post(self, content: Content, composed: Composed, delivery: Delivery) -> Outcome:
         """Post one message to the webhook of one audience."""
-        from ..text.markup import to_html
         from ..content.urls import absolute, message_path
+        from ..text.markup import to_html
         from .compose import _facts, html_to_text
 
         url = os.environ.get(delivery.url_env, "")
