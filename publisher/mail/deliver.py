@@ -86,7 +86,6 @@ class Sender:
         # The .eml is archived before anything is sent: a crash in the last window still
         # leaves a record of a message that may have reached people.
         archive.keep_eml(self.root, message.id, revision, prepared.lists_bytes)
-        archive.refresh(self.root, self.ledger, message.id)
         for window in _windows(outgoing.deliveries):
             # Group commit: one fsync makes the intents of a window of direct batches durable
             # before any of them is sent (a crash leaves at most a window unknown).
@@ -94,6 +93,8 @@ class Sender:
                 self.ledger.record(delivery.key, message.id, "pending", revision, sync=False,
                                    **self._intent(delivery, outgoing, prepared))
             self.ledger.sync()
+            # The archive shows the window as in flight: a kill now leaves it "unknown" there.
+            archive.refresh(self.root, self.ledger, message.id)
             for delivery in window:
                 self.progress.update(self.task, description=f"{message.id} {delivery.key}")
                 outcome = self._send(delivery, outgoing, prepared)

@@ -22,7 +22,7 @@ from .address import Delivery
 from .compose import Composed, compose
 from .deliver import Prepared, Result, Sender, local_log
 from .integrity import check_against_archive, fingerprint, orphans
-from .ledger import Ledger
+from .ledger import Ledger, LedgerError
 from .select import Held, Outgoing, Plan, plan
 from .transport import Backoff, Transport, make_transport
 from .webhooks import WebhookTransport
@@ -90,6 +90,18 @@ def outbox_dir(root: Path, configured: str) -> Path:
 
 
 def send(root: Path, now: datetime, options: Options, console: Console) -> Summary:
+    """Plan and (unless a dry run) send; a disk that cannot be written is a clear error."""
+    try:
+        return _send(root, now, options, console)
+    except OSError as exc:
+        # A read-only or full disk under the archive or the outbox: the ledger's own writes
+        # already raise LedgerError; this catches the rest, never a traceback.
+        where = f" {exc.filename}" if exc.filename else ""
+        raise LedgerError(f"cannot write{where}: {exc.strerror or exc}; anything sent so far "
+                          "is in the ledger, run again once it can be written") from exc
+
+
+def _send(root: Path, now: datetime, options: Options, console: Console) -> Summary:
     result = checked(root, now)
     assert result.content is not None
     ledger = Ledger(root)
@@ -204,8 +216,8 @@ def _print_plan(console: Console, result: CheckResult, the_plan: Plan, dry_run: 
             console.print(f"      [yellow]note:[/] {note}", highlight=False)
     if the_plan.held:
         console.print("[bold]Held back:[/]")
-        order = ["unknown", "failed", "renamed", "revised", "blocked", "no-address", "not-approved",
-                 "stale", "not-due", "sent"]
+        order = ["unknown", "failed", "renamed", "revised", "added", "blocked", "no-address",
+                 "not-approved", "stale", "not-due", "sent"]
         quiet = {"stale", "sent"} if not verbose else set()
         for held in sorted(the_plan.held, key=lambda h: (order.index(h.kind), h.message.id)):
             if held.kind not in quiet:

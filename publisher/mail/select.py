@@ -58,8 +58,8 @@ class Outgoing:
 class Held:
     message: Message
     kind: str
-    """not-approved, blocked, not-due, sent, unknown, failed, renamed, stale, revised,
-    no-address."""
+    """not-approved, blocked, not-due, sent, unknown, failed, renamed, stale, added,
+    revised, no-address."""
     reason: str
 
 
@@ -200,7 +200,7 @@ def _against_ledger(message: Message, deliveries: list[Delivery], events: list[d
         notes.append(f"retrying {len(retrying)} recipient(s) refused temporarily or not "
                      f"reached before ({why})")
     if added:
-        holds.append(Held(message, "stale", (
+        holds.append(Held(message, "added", (
             f"{added} recipient(s) added after the first send and more than the --max-age "
             f"after it was due: not sent automatically (--resend {message.id} sends to them "
             "and to no one who already has it)")))
