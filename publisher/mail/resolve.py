@@ -4,9 +4,12 @@
 someone decides. Each decision is a ledger event (``resolved``, with an optional note), so the
 history says who was told what and why nothing more was sent:
 
-- ``delivered``: it arrived (the relay log shows the batch's Message-ID) → ``sent``;
-- ``not-delivered``: it did not → ``retry``: the next ``publisher send`` sends it, once;
-- ``abandon``: do not send it, stop reporting it → ``abandoned``.
+- ``delivered`` (unknown only): it arrived (the relay log shows the batch's Message-ID for
+  these recipients) → ``sent``;
+- ``not-delivered`` (unknown only): it did not → ``retry``: the next ``publisher send``
+  sends it, once;
+- ``abandon`` (unknown, failed or still being retried): do not send it, stop reporting
+  it → ``abandoned``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ def resolve(root: Path, message_id: str, decision: str, now: datetime, *,
             raise ConfigError(f"{message_id}: the send ledger has no send of this message "
                               "(use the message id shown by `publisher send`, e.g. "
                               "2026-11-18-student-records-outage/02-update)")
-        scope = OPEN | {"retry"} if decision == "abandon" else OPEN
+        # Only an unknown can turn out delivered or not; a refused recipient was refused.
+        scope = OPEN | {"retry"} if decision == "abandon" else {"unknown"}
         known = states(events)
         chosen: dict[str, list[tuple[str, Rcpt]]] = {}
         for member, rcpt in known.items():
