@@ -127,6 +127,25 @@ def refresh(content_root: Path, ledger: Ledger, message_id: str) -> Path | None:
     return json_path
 
 
+def catch_up(content_root: Path, ledger: Ledger) -> list[str]:
+    """Refresh every archive record behind its ledger (a sender killed mid-message, an
+    operator's resolve): the archive then shows every message that may have reached anyone."""
+    done = []
+    for message_id in sorted(ledger.message_ids()):
+        events = ledger.events(message_id)
+        intents = [e for e in events if e["state"] == "pending"]
+        revision = int((intents[-1] if intents else events[-1]).get("revision", 1))
+        _, json_path = record_paths(content_root, message_id, revision)
+        try:
+            seen = json.loads(json_path.read_text(encoding="utf-8")).get("events")
+        except (OSError, ValueError, AttributeError):
+            seen = None
+        if seen != len(events):
+            refresh(content_root, ledger, message_id)
+            done.append(message_id)
+    return done
+
+
 @dataclass
 class Record:
     path: Path

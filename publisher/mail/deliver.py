@@ -86,21 +86,25 @@ class Sender:
         # The .eml is archived before anything is sent: a crash in the last window still
         # leaves a record of a message that may have reached people.
         archive.keep_eml(self.root, message.id, revision, prepared.lists_bytes)
-        for window in _windows(outgoing.deliveries):
+        for number, window in enumerate(_windows(outgoing.deliveries)):
             # Group commit: one fsync makes the intents of a window of direct batches durable
             # before any of them is sent (a crash leaves at most a window unknown).
             for delivery in window:
                 self.ledger.record(delivery.key, message.id, "pending", revision, sync=False,
                                    **self._intent(delivery, outgoing, prepared))
             self.ledger.sync()
-            # The archive shows the window as in flight: a kill now leaves it "unknown" there.
-            archive.refresh(self.root, self.ledger, message.id)
+            if not number:
+                # The archive holds the message before anything is sent: a kill from here on
+                # leaves it there as "unknown" (the next run's catch-up brings it up to date).
+                archive.refresh(self.root, self.ledger, message.id)
             for delivery in window:
                 self.progress.update(self.task, description=f"{message.id} {delivery.key}")
                 outcome = self._send(delivery, outgoing, prepared)
                 self._record(delivery, message.id, revision, outcome)
                 self.progress.advance(self.task)
-            self.ledger.sync()
+            # The results are in the kernel (a kill keeps them); the next window's fsync, or
+            # the one below, makes them durable.
+        self.ledger.sync()
         archive.refresh(self.root, self.ledger, message.id)
 
     def _send(self, delivery: Delivery, outgoing: Outgoing, prepared: Prepared) -> Outcome:

@@ -142,6 +142,7 @@ class Ledger:
         self._entries: dict[str, Entry] | None = None
         self._events: dict[str, list[dict[str, Any]]] = {}
         self._open: dict[str, int] = {}
+        self._dirty: set[str] = set()
 
     # ------------------------------------------------------------------ reading
 
@@ -211,12 +212,14 @@ class Ledger:
         fd = self._fd(message_id)
         line = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
         write_all(fd, line, f"for {message_id}")
+        self._dirty.add(message_id)
         if sync:
             self._fsync(fd, message_id)
         if self._entries is not None:
             self._apply(event)
 
     def _fsync(self, fd: int, message_id: str) -> None:
+        self._dirty.discard(message_id)
         try:
             os.fsync(fd)
         except OSError as exc:
@@ -224,9 +227,9 @@ class Ledger:
                               f"{exc.strerror or exc}") from exc
 
     def sync(self) -> None:
-        """fsync every ledger file written in this run."""
-        for message_id, fd in self._open.items():
-            self._fsync(fd, message_id)
+        """fsync every ledger file written to since its last fsync."""
+        for message_id in sorted(self._dirty):
+            self._fsync(self._open[message_id], message_id)
 
     def close(self) -> None:
         """Flush and close; never raises (a failure was reported by the write itself)."""

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..check import CheckResult, check
 from ..errors import ContentError
 from ..text.headers import UnsafeHeader
+from . import archive
 from .address import Delivery
 from .compose import Composed, compose
 from .deliver import Prepared, Result, Sender, local_log
@@ -121,6 +122,7 @@ def _send(root: Path, now: datetime, options: Options, console: Console) -> Summ
         return summary
     with ledger.lock(options.lock_timeout):
         the_plan = _plan(root, result, now, ledger, options)
+        archive.catch_up(root, ledger)
         _check_resend(the_plan, options)
         _print_plan(console, result, the_plan, dry_run=False, verbose=options.verbose)
         summary = Summary(the_plan, root=root)
