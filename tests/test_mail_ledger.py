@@ -208,13 +208,13 @@ def test_recipients_added_after_a_send_follow_one_rule(demo_copy: Path) -> None:
 
 def test_ledger_api_terminates_a_torn_tail(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
-    ledger.record("email:lists", "t/01-a", "pending", 1, to=["a@lists.example"])
+    ledger.record("email:lists", "t/01-a", "pending", 1, now=DEMO_NOW, to=["a@lists.example"])
     ledger.close()
     path = tmp_path / "ledger" / "t" / "01-a.jsonl"
     with path.open("a") as handle:
         handle.write('{"at": "2026-11-18T10:30:00+00:00", "ke')
     again = Ledger(tmp_path)
-    again.record("email:lists", "t/01-a", "sent", 1)
+    again.record("email:lists", "t/01-a", "sent", 1, now=DEMO_NOW)
     again.close()
     fresh = Ledger(tmp_path)
     entry = fresh.state_of("t/01-a", "email:lists")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -59,11 +60,12 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
     chosen = plan(content, pol, message)
     done = match(content, message, required)
     findings = [p for p in result.problems if p.message_id == message.id]
-    cascade = policy.cascade_plan(content, pol, message)
-    rows = []
+    cascade = policy.cascade_plan(content, pol, message, now)
+    rows: list[dict[str, Any]] = []
     for req, record in zip(required, done, strict=True):
         waiting = todo.get((req.step, req.role))
-        row = {"step": req.step, "label": req.label, "role": req.role, "also": list(req.also),
+        row: dict[str, Any] = {
+               "step": req.step, "label": req.label, "role": req.role, "also": list(req.also),
                "done": record is not None, "by": record.by if record else None,
                "at": record.at.isoformat() if record else None,
                "person": waiting.person if waiting else None,

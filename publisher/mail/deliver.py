@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ class Sender:
     """Sends the deliveries of one run and records each one's intent and result."""
 
     root: Path
+    now: datetime
     content: Content
     ledger: Ledger
     mail: Transport
@@ -90,7 +91,8 @@ class Sender:
             # Group commit: one fsync makes the intents of a window of direct batches durable
             # before any of them is sent (a crash leaves at most a window unknown).
             for delivery in window:
-                self.ledger.record(delivery.key, message.id, "pending", revision, sync=False,
+                self.ledger.record(delivery.key, message.id, "pending", revision, now=self.now,
+                                   sync=False,
                                    **self._intent(delivery, outgoing, prepared))
             self.ledger.sync()
             if not number:
@@ -154,11 +156,12 @@ class Sender:
             refused = {rid(a): reply_code(why) for a, why in outcome.refused.items()}
             deferred = {rid(a): reply_code(why) for a, why in outcome.deferred.items()}
             unsure = [rid(a) for a in outcome.unsure]
-            _local_log(self.root, message_id, delivery.key,
+            _local_log(self.root, self.now, message_id, delivery.key,
                        {**outcome.deferred, **outcome.refused})
         else:
             refused, deferred, unsure = outcome.refused, outcome.deferred, outcome.unsure
-        self.ledger.record(delivery.key, message_id, outcome.state, revision, sync=False,
+        self.ledger.record(delivery.key, message_id, outcome.state, revision, now=self.now,
+                           sync=False,
                            detail=outcome.detail, refused=refused, deferred=deferred,
                            unsure=unsure, permanent=outcome.permanent or None,
                            attempts=outcome.attempts if outcome.attempts > 1 else None)
@@ -170,12 +173,13 @@ def local_log(root: Path) -> Path:
     return Path(root) / LEDGER_DIR / LOCAL_DIR / "refused.log"
 
 
-def _local_log(root: Path, message_id: str, key: str, replies: dict[str, str]) -> None:
+def _local_log(root: Path, now: datetime, message_id: str, key: str,
+               replies: dict[str, str]) -> None:
     """Best effort: the ledger holds the truth; this only names who, for the operator."""
     if not replies:
         return
     path = local_log(root)
-    at = datetime.now(UTC).isoformat(timespec="seconds")
+    at = now.isoformat(timespec="seconds")
     lines = "".join(f"{at}\t{message_id}\t{key}\t{addr}\t{why}\n"
                     for addr, why in sorted(replies.items()))
     try:

@@ -176,7 +176,7 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
     try:
         with progress:
             task = progress.add_task("sending", total=total)
-            sender = Sender(root, content, ledger, transport,
+            sender = Sender(root, now, content, ledger, transport,
                             WebhookTransport(options.webhook_backoff), progress, task,
                             summary.results)
             for outgoing in the_plan.outgoing:

@@ -317,7 +317,8 @@ class SiteModel:
                 return []
         return [{"audience": row.audience_name,
                  "role": row.role_name or (row.role or "").replace("-", " ")}
-                for row in policy.cascade_plan(self.ctx.content, self._policy, message)]
+                for row in policy.cascade_plan(self.ctx.content, self._policy, message,
+                                                self.ctx.now)]
 
     def history_pages(self) -> list[Page]:
         here = urls.history_path()
