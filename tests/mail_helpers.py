@@ -270,3 +270,29 @@ def ledger_lines(root: Path, message_id: str) -> list[dict[str, Any]]:
     thread, _, name = message_id.partition("/")
     path = root / "ledger" / thread / f"{name or 'message'}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def kill_after_ack(root: Path, marker: Path, at: int = 1) -> None:
+    """Run ``publisher send`` in a subprocess and SIGKILL it right after the server's 250 for
+    its ``at``-th transaction, before the result reaches the ledger."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from publisher.mail.transport import PAUSE_AT, PAUSE_HOOK
+
+    env = dict(os.environ, **{PAUSE_HOOK: str(marker), PAUSE_AT: str(at)})
+    argv = [sys.executable, "-m", "publisher", "send", str(root), "--now",
+            DEMO_NOW.isoformat()]
+    sender = subprocess.Popen(argv, env=env, cwd=root.parent, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert sender.poll() is None, sender.communicate()
+        assert time.monotonic() < deadline, "the sender never reached the pause hook"
+        time.sleep(0.05)
+    os.kill(sender.pid, signal.SIGKILL)
+    sender.wait(timeout=30)
+    assert sender.returncode == -signal.SIGKILL

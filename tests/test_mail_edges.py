@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 
 from conftest import DEMO_NOW
-from mail_helpers import DEMO_THREAD, Handler, SmtpServer, ledger_lines, point_at, run_send
+from mail_helpers import (
+    DEMO_THREAD,
+    Handler,
+    SmtpServer,
+    kill_after_ack,
+    ledger_lines,
+    point_at,
+    run_send,
+)
 from test_mail_smtp import use_direct_csv
 
 CSV_MESSAGES = [f"{DEMO_THREAD}/01-notice", f"{DEMO_THREAD}/02-update",
@@ -176,29 +184,13 @@ def test_resolve_needs_a_decision_and_a_known_message(demo_copy: Path) -> None:
 
 def test_csv_reordered_appended_and_shortened_after_a_killed_run(demo_copy: Path,
                                                                   tmp_path: Path) -> None:
-    import signal
-    import time
-
-    from publisher.mail.transport import PAUSE_AT, PAUSE_HOOK
-
     everyone = people(40)
     use_people(demo_copy, everyone)
     marker = tmp_path / "paused"
     handler = Handler()
     with SmtpServer(handler) as server:
         point_at(demo_copy, server.port, batch_size=3)
-        env = dict(os.environ, **{PAUSE_HOOK: str(marker), PAUSE_AT: "9"})
-        argv = [sys.executable, "-m", "publisher", "send", str(demo_copy), "--now",
-                DEMO_NOW.isoformat()]
-        sender = subprocess.Popen(argv, env=env, cwd=demo_copy.parent,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert sender.poll() is None, sender.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        os.kill(sender.pid, signal.SIGKILL)
-        sender.wait(timeout=30)
+        kill_after_ack(demo_copy, marker, at=9)
         before = handler.per_recipient()
         # The CSV is re-exported in another order, with 10 rows gone and 15 new ones.
         kept = everyone[10:]

@@ -7,23 +7,26 @@ import errno
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import DEMO_NOW
-from mail_helpers import DEMO_THREAD, DUE_AT_DEMO, SmtpServer, edit_yaml, point_at, run_send
+from mail_helpers import (
+    DEMO_THREAD,
+    DUE_AT_DEMO,
+    SmtpServer,
+    edit_yaml,
+    kill_after_ack,
+    point_at,
+    run_send,
+)
 from test_mail_edges import cli
 
 from publisher.cli import main
 from publisher.mail import ledger as ledger_module
 from publisher.mail.ledger import Ledger, LedgerError
-from publisher.mail.transport import PAUSE_HOOK
 
 UPDATE = f"{DEMO_THREAD}/02-update"
 SEND = ("send", "--now", DEMO_NOW.isoformat())
@@ -86,17 +89,7 @@ def test_a_torn_last_line_is_terminated_before_the_next_event(demo_copy: Path,
     marker = tmp_path / "paused"
     with SmtpServer() as server:
         point_at(demo_copy, server.port)
-        env = dict(os.environ, **{PAUSE_HOOK: str(marker)})
-        argv = [sys.executable, "-m", "publisher", "send", str(demo_copy), "--now",
-                DEMO_NOW.isoformat()]
-        sender = subprocess.Popen(argv, env=env, cwd=demo_copy.parent,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert sender.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        os.kill(sender.pid, signal.SIGKILL)
-        sender.wait(timeout=30)
+        kill_after_ack(demo_copy, marker)
         first = ids(server)[0]
         thread, _, name = first.partition("/")
         path = demo_copy / "ledger" / thread / f"{name}.jsonl"
@@ -154,16 +147,7 @@ def test_archive_holds_a_message_killed_in_its_last_window_and_never_overwrites(
     marker = tmp_path / "paused"
     with SmtpServer() as server:
         point_at(demo_copy, server.port)
-        env = dict(os.environ, **{PAUSE_HOOK: str(marker)})
-        argv = [sys.executable, "-m", "publisher", "send", str(demo_copy), "--now",
-                DEMO_NOW.isoformat()]
-        sender = subprocess.Popen(argv, env=env, cwd=demo_copy.parent,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        while not marker.exists():
-            assert sender.poll() is None
-            time.sleep(0.05)
-        os.kill(sender.pid, signal.SIGKILL)
-        sender.wait(timeout=30)
+        kill_after_ack(demo_copy, marker)
         first = ids(server)[0]
         listing = cli(demo_copy, "archive")
         assert first in listing.stdout and "unknown" in listing.stdout, listing.stdout
