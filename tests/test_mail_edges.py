@@ -104,7 +104,7 @@ def test_temporary_refusals_are_retried_next_run_then_fail_after_three_runs(
     assert "1 recipient(s) failed" in text4 and "refused temporarily in 3 runs" in text4
     assert len([h for h in run4.plan.attention if h.kind == "failed"]) == 3
     listing = cli(demo_copy, "archive")
-    assert "failed" in listing.stdout
+    assert "not delivered: 1 failed" in listing.stdout, listing.stdout
 
 
 def test_permanent_refusal_in_a_batch_fails_with_the_reply_and_no_address_in_git(

@@ -56,7 +56,7 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
               show_default=True)
 @reported
 def archive_command(content_dir: Path, fmt: str) -> None:
-    """List what was sent: when, to whom, and with which Message-ID."""
+    """List what was sent: when, to whom, with which Message-ID, and who did not get it."""
     import json
 
     from ..mail.archive import records
@@ -71,12 +71,19 @@ def archive_command(content_dir: Path, fmt: str) -> None:
         return
     for record in found:
         data = record.data
-        states = {d.get("state") for d in data.get("deliveries", [])}
-        flag = "" if states <= {"sent"} else f"  [red]({', '.join(sorted(states - {'sent'}))})[/]"
+        states = {d.get("state") for d in data.get("deliveries", [])} | set(record.open)
+        settled = {"sent", "abandoned"}
+        flag = "" if states <= settled else \
+            f"  [red]({', '.join(sorted(states - settled))})[/]"
         console.print(f"[bold]{data.get('first_sent') or 'not sent'}[/]  {data['message']} "
                       f"r{data['revision']}  {data.get('message_id', '')}{flag}")
         console.print(f"    subject: {data.get('subject', '')}")
         console.print(f"    to: {', '.join(record.to) or '-'}")
+        if record.open:
+            # Until an operator acts (resend, `publisher ledger resolve`), say who is missing.
+            counts = ", ".join(f"{n} {state}" for state, n in sorted(record.open.items()))
+            console.print(f"    [red]not delivered: {counts}[/] (publisher ledger show "
+                          f"{content_dir} {data['message']})")
 
 
 @click.group("ledger")
