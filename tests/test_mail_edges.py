@@ -216,3 +216,31 @@ def test_csv_reordered_appended_and_shortened_after_a_killed_run(demo_copy: Path
             assert got[(message, address)] == 1, (message, address)  # 0 losses
         for address in everyone[:10]:
             assert got[(message, address)] == before[(message, address)]  # removed: no more
+
+
+def test_a_batch_the_relay_split_is_resolved_recipient_by_recipient(demo_copy: Path,
+                                                                     tmp_path: Path) -> None:
+    everyone = people(4)
+    use_people(demo_copy, everyone)
+    handler = Handler(max_rcpts=3)
+    with SmtpServer(handler) as server:
+        point_at(demo_copy, server.port, batch_size=4)
+        # Acks 1–4 are the two list sends, each split in two; the 5th is the first three
+        # recipients of the notice's one batch. Killed there, before the fourth is tried.
+        kill_after_ack(demo_copy, tmp_path / "paused", at=5)
+        last = server.received[-1]
+        assert last.message["To"] == "undisclosed-recipients:;" and len(last.rcpt_tos) == 3
+        got = set(last.rcpt_tos)
+        # The relay log names who got that batch's Message-ID: the operator records exactly
+        # that, recipient by recipient.
+        flags = [f"--recipient={a}" for a in sorted(got)]
+        done = cli(demo_copy, "ledger resolve", NOTICE, "--delivered", *flags)
+        assert done.returncode == 0 and "3 recipient(s) unknown → delivered" in done.stdout
+        missing = [a for a in everyone if a not in got]
+        done = cli(demo_copy, "ledger resolve", NOTICE, "--not-delivered",
+                   f"--recipient={missing[0]}")
+        assert done.returncode == 0, done.stderr
+        summary, text = run_send(demo_copy)
+    assert summary.ok, text
+    counts = direct_counts(handler, everyone)
+    assert set(counts.values()) == {1}, counts  # each once: no duplicate, no loss

@@ -135,11 +135,15 @@ def ledger_show(content_dir: Path, message_id: str) -> None:
               help="Do not send it and stop reporting it.")
 @click.option("--key", "keys", multiple=True, metavar="KEY",
               help="Only this delivery (as shown by `publisher ledger show`). Repeatable.")
+@click.option("--recipient", "recipients", multiple=True, metavar="ADDRESS",
+              help="Only this recipient (for a batch the relay split, whose log names some "
+                   "recipients and not others). Repeatable.")
 @click.option("--note", default="", help="Why, for the record (e.g. 'relay log 14:02').")
 @now_option
 @reported
 def ledger_resolve(content_dir: Path, message_id: str, decision: str | None,
-                   keys: tuple[str, ...], note: str, now_text: str | None) -> None:
+                   keys: tuple[str, ...], recipients: tuple[str, ...], note: str,
+                   now_text: str | None) -> None:
     """Settle the unknown or failed recipients of message ID, recorded in the ledger."""
     from ..mail.resolve import resolve
 
@@ -147,7 +151,7 @@ def ledger_resolve(content_dir: Path, message_id: str, decision: str | None,
         raise_config("say what happened: --delivered, --not-delivered or --abandon")
     assert decision is not None
     done = resolve(content_dir, message_id, decision, resolve_now(now_text), keys=keys,
-                   note=note)
+                   recipients=recipients, note=note)
     for item in done:
         click.echo(f"{message_id} {item.key}: {item.count} recipient(s) {item.was} → "
                    f"{decision}")

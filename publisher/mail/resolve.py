@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from . import archive
 from .ledger import Ledger
-from .recipients import OPEN, Rcpt, states
+from .recipients import OPEN, Rcpt, rid, states
 
 DECISIONS = {"delivered": "sent", "not-delivered": "retry", "abandon": "abandoned"}
 
@@ -34,9 +34,10 @@ class Resolved:
 
 
 def resolve(root: Path, message_id: str, decision: str, now: datetime, *,
-            keys: tuple[str, ...] = (), note: str = "", lock_timeout: float = 120.0,
-            ) -> list[Resolved]:
-    """Record ``decision`` for every open recipient of a message (or of the given keys)."""
+            keys: tuple[str, ...] = (), recipients: tuple[str, ...] = (), note: str = "",
+            lock_timeout: float = 120.0) -> list[Resolved]:
+    """Record ``decision`` for every open recipient of a message, or only of the given
+    deliveries (``keys``) or recipients (addresses: a relay log names them one by one)."""
     state = DECISIONS[decision]
     ledger = Ledger(root)
     with ledger.lock(lock_timeout):
@@ -48,12 +49,15 @@ def resolve(root: Path, message_id: str, decision: str, now: datetime, *,
         # Only an unknown can turn out delivered or not; a refused recipient was refused.
         scope = OPEN | {"retry"} if decision == "abandon" else {"unknown"}
         known = states(events)
+        wanted = {rid(a) for a in recipients} | {a.strip().lower() for a in recipients} | \
+            set(recipients)
         chosen: dict[str, list[tuple[str, Rcpt]]] = {}
         for member, rcpt in known.items():
-            if rcpt.state in scope and (not keys or rcpt.key in keys):
+            if rcpt.state in scope and (not keys or rcpt.key in keys) and \
+                    (not recipients or member in wanted):
                 chosen.setdefault(rcpt.key, []).append((member, rcpt))
         if not chosen:
-            where = f" in {', '.join(keys)}" if keys else ""
+            where = f" in {', '.join(keys + recipients)}" if keys or recipients else ""
             raise ConfigError(f"{message_id}: nothing to resolve{where}: no recipient is "
                               f"{' or '.join(sorted(scope))}")
         done = []
