@@ -203,3 +203,25 @@ def test_ledger_api_terminates_a_torn_tail(tmp_path: Path) -> None:
     fresh = Ledger(tmp_path)
     entry = fresh.state_of("t/01-a", "email:lists")
     assert entry is not None and entry.state == "sent"
+
+
+def test_a_ledger_from_before_per_recipient_records_never_resends_its_batches(
+        demo_copy: Path) -> None:
+    from test_mail_edges import NOTICE, people, use_people
+
+    use_people(demo_copy, people(3))
+    old = Ledger(demo_copy)
+    lists = ["bs-key-users@lists.westmarch.example", "faculty-admin@lists.westmarch.example",
+             "student-facing@lists.westmarch.example", "it-support@lists.westmarch.example",
+             "student-records-users@lists.westmarch.example"]
+    # The old format: positional batch keys, a count and no recipients named.
+    for key, data in (("email:lists", {"to": lists}),
+                      ("email:direct:business-systems-key-users:00001", {"count": 3})):
+        old.record(key, NOTICE, "pending", 1, now=DEMO_NOW, **data)
+        old.record(key, NOTICE, "sent", 1, now=DEMO_NOW)
+    old.close()
+    with SmtpServer() as server:
+        point_at(demo_copy, server.port)
+        summary, text = run_send(demo_copy)
+    assert summary.ok, text
+    assert NOTICE not in ids(server)
