@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..content import roles
-from ..content.model import CLOSED_STATUSES, Content, Message, MessageType, Thread
+from ..content.model import Content, Message, Thread
 from ..errors import Problem, Severity
 
 
@@ -95,7 +95,7 @@ def published(thread: Thread, now: datetime) -> list[Message]:
 
 
 def is_closed(message: Message) -> bool:
-    return message.meta.status in CLOSED_STATUSES or message.type is MessageType.ALL_CLEAR
+    return message.closes
 
 
 def thread_of(content: Content, message: Message) -> Thread:

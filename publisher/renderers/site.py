@@ -123,8 +123,7 @@ class SiteModel:
     def summary(self, state: ThreadState, here: str) -> dict[str, Any]:
         """What a list entry shows of a thread."""
         latest = state.latest
-        worst_impact = max(state.services.values(), key=lambda s: s.rank,
-                           default=ComponentStatus.OPERATIONAL)
+        worst_impact = state.worst
         return {
             "id": state.id,
             "title": plain(latest.title),
