@@ -274,19 +274,7 @@ class SmtpTransport:
                 raise _Failed(_reply(code, text))
             if code >= 400:
                 raise _Retry(_reply(code, text))
-            ok: list[str] = []
-            temporary: list[str] = []
-            for rcpt in tally.pending:
-                code, text = smtp.rcpt(rcpt)
-                if code in (250, 251):
-                    ok.append(rcpt)
-                elif code == 421:
-                    raise _Retry(_reply(code, text))
-                elif code >= 500:
-                    tally.refused[rcpt] = _reply(code, text)
-                else:
-                    temporary.append(rcpt)
-                    tally.deferred[rcpt] = _reply(code, text)
+            ok, temporary = self._rcpts(smtp, tally)
             if not ok:
                 smtp.rset()
                 tally.pending = temporary
@@ -324,6 +312,26 @@ class SmtpTransport:
             raise _Failed(_reply(code, text))
         # 4xx after DATA: the server says it did not take the message; safe to retry.
         raise _Retry(_reply(code, text))
+
+
+    @staticmethod
+    def _rcpts(smtp: smtplib.SMTP, tally: _Tally) -> tuple[list[str], list[str]]:
+        """RCPT TO for each pending recipient → (accepted, refused for now); permanent
+        refusals go to the tally, a 421 (closing) means try the transaction again."""
+        ok: list[str] = []
+        temporary: list[str] = []
+        for rcpt in tally.pending:
+            code, text = smtp.rcpt(rcpt)
+            if code in (250, 251):
+                ok.append(rcpt)
+            elif code == 421:
+                raise _Retry(_reply(code, text))
+            elif code >= 500:
+                tally.refused[rcpt] = _reply(code, text)
+            else:
+                temporary.append(rcpt)
+                tally.deferred[rcpt] = _reply(code, text)
+        return ok, temporary
 
 
 @dataclass
