@@ -33,6 +33,7 @@ from mkdocs.utils.templates import TemplateContext
 from . import clock, templates
 from .check import check
 from .content import urls
+from .content.preview import published_copy
 from .errors import PublisherError
 from .renderers import BuildContext, static_outputs
 from .renderers.feeds import alternate_links
@@ -87,8 +88,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         content = result.content
         self.preview = os.environ.get(PREVIEW_ENV) or None
         if self.preview:
-            from .workflow.preview import published_copy
-
             if self.preview not in content.messages:
                 raise PluginError(f"publisher: no message {self.preview!r} to preview")
             content = published_copy(content, self.preview, now)
