@@ -470,9 +470,9 @@ def serve(out: Path, repository: Path, bundle: Path, port: int, server_port: int
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     """Serves the editor's files; YAML and WebAssembly with their types, no request log."""
 
-    extensions_map = {
+    extensions_map = {  # noqa: RUF012 (the base class declares it as an instance attribute)
         **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".yml": "text/yaml", ".wasm": "application/wasm"}  # noqa: RUF012 (the base declares it)
+        ".yml": "text/yaml", ".wasm": "application/wasm"}
 
     def log_message(self, format: str, *args: object) -> None:
         pass
