@@ -169,7 +169,8 @@ class _Writer:
                      ("first-draft", lead, 2), ("sme-review", requester, 4),
                      ("second-draft", lead, 5), ("comms-control-review", lead, 6),
                      ("final-draft", lead, 7), ("approval", director, 8)]
-            steps = [{"step": s, "by": cal.first([by, *self.approvers], intake + timedelta(d))
+            # the approver is whoever of the chain is available on the approval day itself
+            steps = [{"step": s, "by": cal.first(self.approvers, intake + timedelta(days=d))
                       if s == "approval" else by, "at": _stamp(intake + timedelta(days=d))}
                      for s, by, d in names]
             return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
