@@ -80,14 +80,15 @@ CLOSINGS = (
 )
 
 
-def rich_body(rng: random.Random, index: int, name: str) -> str:
+def rich_body(rng: random.Random, index: int, name: str, reference: str) -> str:
     """About 100 words of Markdown as the team writes it: two paragraphs with emphasis, a
-    list of advice and links, so Markdown conversion costs what it costs in real use."""
+    list of advice and links, so Markdown conversion costs what it costs in real use. The
+    reference makes every body unique, as real ones are (no conversion is shared)."""
     lead = LEADS[index % len(LEADS)].format(name=name)
     advice = "\n".join(f"- {item}" for item in ADVICE[rng.randrange(len(ADVICE))])
     return (f"{lead} We are sorry for the disruption this causes to teaching, research "
             f"and study, and we will explain what happened.\n\n**What you can do:**\n\n{advice}\n\n"
-            f"{CLOSINGS[rng.randrange(len(CLOSINGS))]}")
+            f"{CLOSINGS[rng.randrange(len(CLOSINGS))]} Our reference: `{reference}`.")
 
 
 def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str]]:
@@ -312,7 +313,8 @@ class _Writer:
     def write_thread(self, folder: Path, parts: list[tuple[str, dict, str]], name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for stem, fields, body in parts[: self.left]:
-            text = (rich_body(self.rng, BODIES.index(body), name) if self.rich
+            text = (rich_body(self.rng, BODIES.index(body), name, f"{folder.name}/{stem}")
+                    if self.rich
                     else body.format(name=name))
             (folder / f"{stem}.md").write_text(_front(fields, text), encoding="utf-8")
         self.left -= min(len(parts), self.left)

@@ -5,6 +5,9 @@ every problem, so ``mkdocs build`` exits 1 and publishes nothing), adds every pa
 generated file (nothing is written into ``docs_dir``), fills each page's content from
 ``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
 from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
+A page whose inputs did not change since an earlier build comes from the build cache
+(``pagecache``) instead of being drawn through the theme again; ``mkdocs serve``'s rebuilds
+use the same cache.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
+import jinja2
+from markupsafe import Markup, escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -26,7 +30,8 @@ from mkdocs.structure.pages import Page
 from . import clock
 from .core import check
 from .errors import PublisherError
-from .renderers import BuildContext, static_outputs, urls
+from .pagecache import PageCache
+from .renderers import BuildContext, markup, static_outputs, urls
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
 from .renderers.site_html import TEMPLATES, environment
@@ -34,6 +39,8 @@ from .renderers.site_html import TEMPLATES, environment
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+CACHED_TEMPLATE = "publisher-cached-page.html"
+"""A page found in the build cache is "drawn" with this template: its stored HTML as is."""
 
 
 class PublisherConfig(Config):
@@ -54,6 +61,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
         self.templates: Path = TEMPLATES
+        self.pagecache: PageCache | None = None
+        self.hits: dict[str, str] = {}
 
     # -- configuration: load and check the content once per build
 
@@ -88,6 +97,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # Sitemaps carry a build date: make it the build's instant, so builds are reproducible.
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
+        # Another plugin may change pages after they are drawn (search reads their content):
+        # then every page is drawn, as a stored page would skip what that plugin does.
+        alone = set(config.plugins) <= {"publisher"}
+        self.pagecache = PageCache(self.root, config, self.templates, self.model.env,
+                                   now.isoformat()) if alone else None
+        self.hits = {}
         return config
 
     # -- files: every page and every other output is generated in memory
@@ -95,9 +110,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.model is not None
         self.pages = {}
+        timezone = {"timezone": self.model.ctx.content.organisation.timezone}
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
+            if self.pagecache is not None:
+                self.pagecache.key(page, timezone)
         for path, data in static_outputs(self.model.ctx).items():
             self._add(files, File.generated(config, path, content=data))
         return files
@@ -113,6 +131,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # every included partial on every page (thousands of pages, dozens of partials).
         # ``mkdocs serve`` makes a new environment for each rebuild, so edits still show.
         env.auto_reload = False
+        env.loader = jinja2.ChoiceLoader([
+            jinja2.DictLoader({CACHED_TEMPLATE: "{{ publisher_cached_html }}"}), env.loader])
         return env
 
     # -- pages: title and metadata first, then the rendered content
@@ -131,12 +151,16 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
              "path": path} for fmt, path in spec.feeds]
         # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
         page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
+        stored = self.pagecache.get(spec.src_uri) if self.pagecache is not None else None
+        if stored is not None:
+            self.hits[spec.src_uri] = stored
+            page.meta["template"] = CACHED_TEMPLATE
         return ""  # the content comes from the page template, not from Markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         spec = self.pages.get(page.file.src_uri)
-        if spec is None or self.model is None:
+        if spec is None or self.model is None or spec.src_uri in self.hits:
             return html
         return self.model.render(spec)
 
@@ -146,7 +170,22 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         if spec is not None:
             depth = spec.path.count("/")
             context["publisher_root"] = "../" * depth or "./"
+            if spec.src_uri in self.hits:
+                context["publisher_cached_html"] = Markup(self.hits[spec.src_uri])
         return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        uri = page.file.src_uri
+        if self.pagecache is not None and uri in self.pages and uri not in self.hits:
+            self.pagecache.put(uri, output)
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # Only a build that got this far tidies the cache: pages not drawn or reused in it
+        # (changed or gone) are deleted; new Markdown conversions are kept.
+        if self.pagecache is not None:
+            self.pagecache.blobs.prune()
+        markup.save()
 
     # -- serve: rebuild when the content or the templates change
 
