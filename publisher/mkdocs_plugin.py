@@ -28,6 +28,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import clock
+from .cache import cache_root
 from .core import check
 from .errors import PublisherError
 from .pagecache import PageCache
@@ -88,6 +89,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             log.info("%s", problem)
         assert result.content is not None
         ctx = BuildContext.at(result.content, now)
+        ctx.extras["cache"] = cache_root(self.root)  # producers may keep results there
         environment.cache_clear()  # serve: pick up edited templates on every rebuild
         self.model = SiteModel(ctx, self.templates)
         organisation = result.content.organisation

@@ -89,6 +89,7 @@ def to_text(text: str) -> str:
         "&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'").strip()
 
 
+@lru_cache(maxsize=65536)
 def plain(text: str) -> str:
     """A title or other one-line field as plain text: no markup, no control characters."""
     return _CONTROL.sub("", nh3.clean(text, tags=set())).replace("&amp;", "&").strip()
