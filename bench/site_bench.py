@@ -61,7 +61,7 @@ def run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dic
 
 def threads_of(content: Path) -> list[tuple[str, str, list[str]]]:
     """(thread id, title, bodies in order) of every generated thread."""
-    from publisher.load import split_front_matter
+    from publisher.content.load import split_front_matter
 
     found = []
     for folder in sorted(p for p in (content / "messages").glob("*/*") if p.is_dir()):

@@ -26,6 +26,7 @@ import jinja2
 import jinja2.meta
 from mkdocs.config.defaults import MkDocsConfig
 
+from . import templates
 from .cache import Blobs, cache_root, code_version, files_digest, key_of
 from .renderers.site import Page
 
@@ -33,21 +34,31 @@ NOW_VARIABLE = "updated"
 """The page templates' name for the build instant."""
 
 
-def _folder_files(folder: Path | None) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()] if folder and folder.is_dir() else []
+def _folder_files(folders: list[Path]) -> list[Path]:
+    return [p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file()]
+
+
+def _theme_files(config: MkDocsConfig) -> list[Path]:
+    """The files of every theme folder except mkdocs-material's and mkdocs' own (whose
+    versions are part of the code version; material's icons alone are thousands of files)."""
+    import material
+    import mkdocs
+
+    installed = (Path(material.__file__).resolve().parent, Path(mkdocs.__file__).resolve().parent)
+    return _folder_files([Path(d) for d in config.theme.dirs
+                          if not any(Path(d).resolve().is_relative_to(i) for i in installed)])
 
 
 class PageCache:
     """Keys and stored HTML for one build's pages (``build/.cache/pages``)."""
 
-    def __init__(self, content_root: Path, config: MkDocsConfig, templates: Path,
-                 env: jinja2.Environment, now: str) -> None:
+    def __init__(self, content_root: Path, config: MkDocsConfig, env: jinja2.Environment,
+                 now: str) -> None:
         root = cache_root(content_root)
         self.blobs = Blobs(root / "pages" if root is not None else None)
         self.env, self.now = env, now
-        custom = config.theme.custom_dir
-        overrides = _folder_files(Path(custom)) if custom else []
-        reads_now = any(b"publisher" in p.read_bytes() for p in overrides)
+        overrides = _theme_files(config)
+        reads_now = any(b"extra.publisher" in p.read_bytes() for p in overrides)
         extra = {k: v for k, v in config.extra.items() if k != "publisher" or reads_now}
         config_file = Path(config.config_file_path or "")
         settings = json.dumps({
@@ -56,8 +67,10 @@ class PageCache:
             "mkdocs.yml": config_file.read_text(encoding="utf-8")
             if config_file.is_file() else "",
         }, sort_keys=True, default=str)
-        self.fingerprint = key_of(code_version(), files_digest(_folder_files(templates)),
-                                  files_digest(overrides), settings)
+        pages = _folder_files(templates.search_path("pages", templates.project_dir(
+            content_root)))
+        self.fingerprint = key_of(code_version(), files_digest(pages), files_digest(overrides),
+                                  settings)
         self.shows_now: dict[str, bool] = {}
         self.keys: dict[str, str] = {}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from .model import (
+from .content.model import (
     CLOSED_STATUSES,
     ComponentStatus,
     Content,
@@ -253,10 +253,10 @@ def evaluate(content: Content, now: datetime) -> StatusReport:
         for service in group.services:
             hits = sorted(affecting.get(service.id, []), key=lambda h: -h[0].rank)
             status = worst([impact for impact, _ in hits])
-            state = ServiceState(service, group, status,
+            light = ServiceState(service, group, status,
                                  tuple(tid for impact, tid in hits if impact.rank > 0))
-            services[service.id] = state
-            members.append(state)
+            services[service.id] = light
+            members.append(light)
         groups.append(GroupState(group, worst([m.status for m in members]), tuple(members)))
 
     overall_status = worst([s.status for s in services.values()])

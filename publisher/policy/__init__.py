@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from ..content.model import Channel, Content, Message, Stage
 from ..errors import ContentError, Problem, Severity
-from ..model import Channel, Content, Message, Stage
 from . import approvers, audience, channels, exceptions, leadtime, major, outage, workflow
 from .base import CascadeRow, PendingStep, StepRequirement, finding, role_name
 from .config import EmailDownRule, FallbacksRule, Policy, json_schema
@@ -54,9 +54,10 @@ def can_perform(content: Content, policy: Policy, person_id: str, step: str,
     return approvers.can_perform(content, policy, person_id, step, message, at)
 
 
-def cascade_plan(content: Content, policy: Policy, message: Message) -> list[CascadeRow]:
+def cascade_plan(content: Content, policy: Policy, message: Message, now: datetime
+                 ) -> list[CascadeRow]:
     """R10: audiences from the affected service area and who cascades to each (RACI)."""
-    return major.cascade_plan(content, policy, message)
+    return major.cascade_plan(content, policy, message, now)
 
 
 def _fallbacks(content: Content, policy: Policy, rule: FallbacksRule, message: Message,
@@ -106,11 +107,11 @@ def _evaluate(content: Content, policy: Policy, now: datetime) -> list[Problem]:
                 problems += leadtime.check(content, policy, rule, m)
         elif kind == "workflow":
             for m in messages:
-                problems += workflow.check_steps(content, policy, rule, m)
+                problems += workflow.check_steps(content, policy, rule, m, now)
         elif kind == "exceptions":
             for m in messages:
                 problems += exceptions.check(content, policy, rule, m)
-                problems += workflow.check_steps(content, policy, rule, m)
+                problems += workflow.check_steps(content, policy, rule, m, now)
         elif kind == "approvers":
             for m in messages:
                 problems += approvers.check(content, policy, rule, m)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import roles
+from ..content import roles
+from ..content.model import CLOSED_STATUSES, Content, Message, MessageType, Thread
 from ..errors import Problem, Severity
-from ..model import CLOSED_STATUSES, Content, Message, MessageType, Thread
 from .config import Policy
 
 
@@ -52,7 +52,7 @@ class CascadeRow:
 def finding(message: Message, rule: object, text: str, action: str = "",
             field: str = "", severity: str | None = None) -> Problem:
     """A policy finding pinned to a message's file and the line of ``field``."""
-    level = Severity(severity or getattr(rule, "severity", "error"))
+    level = Severity(severity or getattr(rule, "severity", None) or "error")
     return Problem(message.source, message.line(field) if field else 1, field or "(policy)",
                    text, level, getattr(rule, "id", ""), action, message_id=message.id)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from .. import roles
+from ..content import roles
+from ..content.model import Content, Message, Stage, Step
 from ..errors import Problem
-from ..model import Content, Message, Stage, Step
 from .base import PendingStep, StepRequirement, finding, role_name, services_of, who, who_text
 from .config import ExceptionSpec, Policy, StepSpec, WorkflowSpec
 
@@ -251,8 +251,8 @@ def pending(content: Content, policy: Policy, message: Message, now: datetime
 # --------------------------------------------------------------------------- checks
 
 
-def check_steps(content: Content, policy: Policy, rule: object, message: Message
-                ) -> list[Problem]:
+def check_steps(content: Content, policy: Policy, rule: object, message: Message,
+                now: datetime) -> list[Problem]:
     """R3/R4/R5: an approved message has every earlier step, in order, before its send."""
     if message.meta.workflow.stage is not Stage.APPROVED:
         return []
@@ -278,7 +278,8 @@ def check_steps(content: Content, policy: Policy, rule: object, message: Message
         if done is None:
             if req.automatic:
                 continue
-            problems.append(_missing(content, policy, rule, message, req, services, result))
+            problems.append(_missing(content, policy, rule, message, req, services, result,
+                                         now))
             continue
         if previous is not None and done.at < previous.at:
             problems.append(finding(
@@ -307,8 +308,8 @@ def _name(content: Content, person_id: str) -> str:
 
 
 def _missing(content: Content, policy: Policy, rule: object, message: Message,
-             req: StepRequirement, services: list[str], result: Plan) -> Problem:
-    at = message.send_at or message.meta.workflow.intake or datetime.now(UTC)
+             req: StepRequirement, services: list[str], result: Plan, now: datetime) -> Problem:
+    at = message.send_at or message.meta.workflow.intake or now
     why = f" ({result.exception.label})" if result.exception and result.exception.label else ""
     if req.approval:
         text = f"approved without {req.label.lower()}{why}"
