@@ -76,13 +76,13 @@ def cache_root(content_root: Path) -> Path | None:
     return content_root.resolve().parent / "build" / ".cache"
 
 
-def _seal(payload: bytes) -> bytes:
+def seal(payload: bytes) -> bytes:
     header = {"format": FORMAT, "code": code_version(),
               "sha256": hashlib.sha256(payload).hexdigest()}
     return json.dumps(header).encode() + b"\n" + payload
 
 
-def _unseal(data: bytes) -> bytes | None:
+def unseal(data: bytes) -> bytes | None:
     """The payload of a sealed file, or None if it is not one of ours, intact, this version."""
     head, newline, payload = data.partition(b"\n")
     if not newline:
@@ -131,7 +131,7 @@ class Pack:
             shard = {}
             if self.folder is not None:
                 try:
-                    payload = _unseal((self.folder / f"{name}.json").read_bytes())
+                    payload = unseal((self.folder / f"{name}.json").read_bytes())
                     loaded = json.loads(payload) if payload is not None else None
                     if isinstance(loaded, dict):
                         shard = loaded
@@ -162,7 +162,7 @@ class Pack:
             kept = {k: shard[k] for k in sorted(self.used[name]) if k in shard}
             try:
                 write_atomic(self.folder / f"{name}.json",
-                             _seal(json.dumps(kept, ensure_ascii=False).encode()))
+                             seal(json.dumps(kept, ensure_ascii=False).encode()))
             except OSError:
                 return
         self.dirty.clear()
@@ -183,7 +183,7 @@ class Blobs:
         if self.folder is None:
             return None
         try:
-            payload = _unseal(self.path(key).read_bytes())
+            payload = unseal(self.path(key).read_bytes())
         except OSError:
             return None
         if payload is not None:
@@ -195,7 +195,7 @@ class Blobs:
             return
         self.used.add(key)
         with contextlib.suppress(OSError):
-            write_atomic(self.path(key), _seal(payload))
+            write_atomic(self.path(key), seal(payload))
 
     def prune(self) -> None:
         """Delete entries not used by this build (pages that changed or went away)."""
