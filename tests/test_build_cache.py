@@ -14,10 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from mail_helpers import free_port
 from site_build import REPO
 
 from publisher import cache
@@ -227,3 +230,48 @@ def test_a_failed_build_with_the_cache_in_use_leaves_the_site(tmp_path: Path) ->
     (local / "thread.html").unlink()
     build(content, out, cache_dir)
     assert snapshot(out) == before
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.slow
+def test_mkdocs_serve_rebuilds_from_the_cache(tmp_path: Path) -> None:
+    """``mkdocs serve`` fills the cache; after an edit its rebuild reuses unchanged pages
+    (poisoned here, so reuse shows) and draws the edited thread again."""
+    shutil.copytree(DEMO, tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    environ = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_CACHE_DIR=str(cache_dir),
+                   PUBLISHER_CONTENT=str(tmp_path / "content"), PUBLISHER_NOW=DEMO_NOW.isoformat())
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(REPO / "mkdocs.yml"), "-a",
+         f"127.0.0.1:{port}"], env=environ, cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    thread = "incidents/2026-03-09-online-exams-major-incident/"
+    try:
+        assert wait_for(lambda: "Online exams" in fetch(base + thread), 240)
+        assert poison(cache_dir) > 80
+        edit_message(tmp_path)
+        assert wait_for(lambda: "A sentence added after the first build" in fetch(
+            base + thread), 240)
+        assert POISON not in fetch(base + thread)
+        assert POISON in fetch(base + "services/")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
