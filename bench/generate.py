@@ -6,7 +6,7 @@ thread folders (notice, update, all-clear), planned maintenance (notice, reminde
 and news stories, approved and sent at plausible times over the years before the demo moment,
 for varied services and audiences. The same seed always gives the same files.
 
-Usage: ``python bench/generate.py DIR N [--seed S]``
+Usage: ``python bench/generate.py DIR N [--seed S] [--threads-only] [--rich]``
 """
 
 from __future__ import annotations
@@ -356,10 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("n", type=int, help="how many messages to write")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads-only", action="store_true",
+                        help="only incidents and maintenance, three messages each")
+    parser.add_argument("--rich", action="store_true",
+                        help="bodies of about 100 words with emphasis, a list and links")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")
-    generate(args.directory, args.n, args.seed)
+    generate(args.directory, args.n, args.seed, threads_only=args.threads_only, rich=args.rich)
     print(f"wrote {args.n} messages to {args.directory}")
     return 0
 
