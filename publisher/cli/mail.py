@@ -26,12 +26,14 @@ from .options import CONTENT_ARG, now_option, reported, resolve_now
               help="Override email.transport from organisation.yml.")
 @click.option("--lock-timeout", type=float, default=120.0, show_default=True,
               metavar="SECONDS", help="How long to wait for another sender to finish.")
+@click.option("--show", is_flag=True,
+              help="With --dry-run: print each email's headers, text and HTML parts.")
 @click.option("--verbose", "-v", is_flag=True,
               help="List every held-back message and every direct-recipient batch.")
 @reported
 def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend: tuple[str, ...],
                  max_age: float, transport: str | None, lock_timeout: float,
-                 verbose: bool) -> None:
+                 show: bool, verbose: bool) -> None:
     """Email approved, due messages (and post them to Teams/Slack webhooks), exactly once.
 
     Prints what goes to whom and why anything else is held back. Every delivery is recorded
@@ -44,7 +46,9 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
     console = Console(highlight=False, soft_wrap=True)
     options = Options(dry_run=dry_run, resend=frozenset(resend),
                       max_age=timedelta(hours=max_age), lock_timeout=lock_timeout,
-                      transport=transport, verbose=verbose)
+                      transport=transport, verbose=verbose, show=show)
+    if show and not dry_run:
+        raise click.UsageError("--show prints what a --dry-run would send; add --dry-run")
     summary = send(content_dir, now, options, console)
     print_summary(console, summary)
     sys.exit(0 if summary.ok else 1)
@@ -114,8 +118,8 @@ def ledger_show(content_dir: Path, message_id: str) -> None:
         counts[rcpt.state] = counts.get(rcpt.state, 0) + 1
     for entry in sorted(ledger.for_message(message_id), key=lambda e: e.key):
         intent = entry.intent
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(by_key.get(entry.key, {}).items()))
-        console.print(f"{entry.key}  [bold]{entry.state}[/] {entry.at}  {counts or '-'}")
+        tally = ", ".join(f"{n} {s}" for s, n in sorted(by_key.get(entry.key, {}).items()))
+        console.print(f"{entry.key}  [bold]{entry.state}[/] {entry.at}  {tally or '-'}")
         if intent.get("mail_id"):
             size = intent.get("count") or len(intent.get("to") or [])
             console.print(f"    Message-ID {intent['mail_id']} ({size} recipient(s), "

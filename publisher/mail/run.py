@@ -73,6 +73,8 @@ class Options:
     webhook_backoff: Backoff | None = None
     ssl_context: ssl.SSLContext | None = None
     verbose: bool = False
+    show: bool = False
+    """With ``dry_run``: print each email's headers, text part and HTML part."""
 
 
 def checked(root: Path, now: datetime) -> CheckResult:
@@ -117,6 +119,8 @@ def _send(root: Path, now: datetime, options: Options, console: Console) -> Summ
                 console.print(f"  rendered {outgoing.message.id}: {composed.subject!r}, "
                               f"{len(composed.email.as_bytes())} bytes, {composed.message_id}",
                               highlight=False)
+                if options.show:
+                    _show(console, composed)
             except UnsafeHeader as exc:
                 summary.refused_compose.append(f"{outgoing.message.id}: {exc}")
         return summary
@@ -129,6 +133,17 @@ def _send(root: Path, now: datetime, options: Options, console: Console) -> Summ
         if the_plan.outgoing:
             _deliver(root, result, now, ledger, the_plan, options, console, summary)
     return summary
+
+
+def _show(console: Console, composed: Composed) -> None:
+    """The email as recipients get it: headers, then the text part, then the HTML part."""
+    headers = "".join(f"{name}: {value}\n" for name, value in composed.email.items()
+                      if name.lower() not in ("content-type", "mime-version"))
+    for title, body in (("headers", headers), ("text part", composed.text),
+                        ("HTML part", composed.html)):
+        console.rule(f"{composed.message.id}: {title}")
+        console.out(body.rstrip("\n"), highlight=False)
+    console.rule()
 
 
 def _plan(root: Path, result: CheckResult, now: datetime, ledger: Ledger,

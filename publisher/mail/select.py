@@ -175,9 +175,9 @@ def _against_ledger(message: Message, deliveries: list[Delivery], events: list[d
     if wanted:
         # On purpose: re-attempt whoever is not confirmed sent at this revision (unknown,
         # failed, refused, never tried); when everyone was, the whole message goes again.
-        todo = {r for r in current.rids if not (
+        again = {r for r in current.rids if not (
             r in known and known[r].state == "sent" and known[r].revision == revision)}
-        return current.deliveries(todo or set(current.rids), batch), [], []
+        return current.deliveries(again or set(current.rids), batch), [], []
     holds = _open_holds(message, known)
     legacy = any(r.startswith("legacy:") for r in known)
     todo: set[str] = set()
