@@ -144,7 +144,17 @@ def test_subscribe_links_per_service(site: Path, content: Content) -> None:
         hrefs = [a.get("href") for a in doc.xpath("//ul[contains(@class,'pub-subscribe')]//a")]
         assert any(h.endswith(urls.feed_path("services", service.id, "rss")) for h in hrefs)
         assert any(h.endswith(urls.calendar_path(service.id)) for h in hrefs)
-        assert (f"mailto:{service.subscribers}" in hrefs) == bool(service.subscribers)
+        # calendar apps subscribe to the webcal: form, beside the https .ics file
+        assert ("webcal://status.westmarch.example/" + urls.calendar_path(service.id)) in hrefs
+        # never a mailto: to the list itself: that would post to everyone on it
+        assert not any(h == f"mailto:{service.subscribers}" for h in hrefs)
+        email = [a for a in doc.xpath("//ul[contains(@class,'pub-subscribe')]//a")
+                 if a.text_content().strip() == "Subscribe by email"]
+        assert [a.get("href") for a in email] == ([service.subscribe] if service.subscribe
+                                                  else [])
+    phones = page(site, urls.service_path("phones"))
+    assert phones.xpath("//a[text()='Subscribe by email']/@href") == [
+        "mailto:telephony-updates-request@lists.westmarch.example?subject=subscribe"]
 
 
 def test_feed_autodiscovery_on_every_page(site: Path, report: StatusReport) -> None:

@@ -232,12 +232,16 @@ class SiteModel:
              "href": relative(here, urls.feed_path("services", service_id, "rss"))},
             {"kind": "rss", "label": "Atom feed",
              "href": relative(here, urls.feed_path("services", service_id, "atom"))},
-            {"kind": "calendar", "label": "Maintenance calendar",
+            {"kind": "calendar", "label": "Maintenance calendar (.ics file)",
              "href": relative(here, urls.calendar_path(service_id))},
+            {"kind": "calendar", "label": "Subscribe to the maintenance calendar",
+             "href": urls.webcal(self.ctx.content, urls.calendar_path(service_id))},
         ]
-        if service.subscribers:
-            subscribe.append({"kind": "email", "label": f"Email list: {service.subscribers}",
-                              "href": f"mailto:{service.subscribers}"})
+        if service.subscribe:
+            # never a mailto: to the list itself (model.Service refuses it): that would post
+            # the reader's request to everyone on the list
+            subscribe.append({"kind": "email", "label": "Subscribe by email",
+                              "href": service.subscribe})
         return Page(here, service.name, "service.html", {
             "service": {"id": service.id, "name": service.name,
                         "description": service.description, "group": state.group.name},
