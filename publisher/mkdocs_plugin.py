@@ -33,8 +33,10 @@ from mkdocs.utils.templates import TemplateContext
 from . import clock, templates
 from .check import check
 from .content import urls
+from .content.preview import published_copy
 from .errors import PublisherError
 from .renderers import BuildContext, static_outputs
+from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
 
@@ -86,8 +88,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         content = result.content
         self.preview = os.environ.get(PREVIEW_ENV) or None
         if self.preview:
-            from .workflow.preview import published_copy
-
             if self.preview not in content.messages:
                 raise PluginError(f"publisher: no message {self.preview!r} to preview")
             content = published_copy(content, self.preview, now)
@@ -162,10 +162,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
         page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
+        # The sitemap's lastmod: this page's latest message (a page with none keeps the
+        # build's date: mkdocs also takes the newest of these as the sitemap's own date).
+        if self.model is not None and (lastmod := self.model.lastmod(spec)):
+            page.update_date = lastmod
+        # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
+        # links on one page never share a name.
         page.meta["publisher_feeds"] = [
-            {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
-             "title": f"{spec.title} ({fmt.upper() if fmt == 'rss' else 'Atom'})",
-             "path": path} for fmt, path in spec.feeds]
+            {"type": link["type"], "title": link["title"], "path": link["href"]}
+            for link in alternate_links(self.model.ctx, spec.feeds)] if self.model else []
         # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
         page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
         return ""  # the content comes from the page template, not from Markdown

@@ -21,7 +21,7 @@ import shutil
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -470,7 +470,7 @@ def serve(out: Path, repository: Path, bundle: Path, port: int, server_port: int
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     """Serves the editor's files; YAML and WebAssembly with their types, no request log."""
 
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 (the base class declares it as an instance attribute)
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".yml": "text/yaml", ".wasm": "application/wasm"}
 

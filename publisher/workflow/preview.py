@@ -18,7 +18,6 @@ Nothing under ``build/site`` is touched and nothing is sent: the preview goes to
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import jinja2
 
-from ..content.model import Channel, Content, Message, Stage, Thread
+from ..content.model import Channel, Content, Message, Thread
+from ..content.preview import published_copy
 from ..renderers import BuildContext
 from .record import find_message
 
@@ -51,27 +51,6 @@ def instant(message: Message, now: datetime) -> datetime:
     """When readers first see it: its send time, or now if that is unset or past."""
     send_at = message.send_at
     return send_at if send_at is not None and send_at > now else now
-
-
-def published_copy(content: Content, message_id: str, at: datetime) -> Content:
-    """``content`` in which the message and its thread's earlier unsent messages are
-    approved and sent by ``at`` (later messages of the thread are left as they are)."""
-    message = content.messages[message_id]
-    thread = content.threads[message.thread_id]
-    index = thread.messages.index(message)
-    changed = []
-    for position, item in enumerate(thread.messages):
-        if position > index or item.is_published(at) or (
-                position < index and item.meta.workflow.stage is Stage.WITHDRAWN):
-            changed.append(item)
-            continue
-        workflow = item.meta.workflow.model_copy(update={"stage": Stage.APPROVED})
-        send_at = item.send_at if item.send_at is not None and item.send_at <= at else at
-        meta = item.meta.model_copy(update={"workflow": workflow, "send_at": send_at})
-        changed.append(dataclasses.replace(item, meta=meta))
-    threads = dict(content.threads)
-    threads[thread.id] = dataclasses.replace(thread, messages=changed)
-    return dataclasses.replace(content, threads=threads)
 
 
 def make(content: Content, path: Path, now: datetime, out: Path,
