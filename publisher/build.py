@@ -8,8 +8,11 @@ never goes half-published.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +49,7 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    _tidy(out, staging)
     saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV)}
     try:
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
@@ -84,4 +88,32 @@ def _swap(new: Path, out: Path) -> None:
         os.rename(out, old / out.name)
     os.rename(new, out)
     if old is not None:
+        _discard(old)
+
+
+DISCARD = ("import os, shutil, sys\n"
+           "os.nice(10)\n"
+           "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
+
+
+def _discard(old: Path) -> None:
+    """Delete the previous site in the background: it is already out of view, and deleting
+    thousands of files took longer than a warm rebuild itself. If that cannot start, delete
+    it here; a left-over folder is tidied by the next build."""
+    try:
+        subprocess.Popen([sys.executable, "-c", DISCARD, str(old)], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    except OSError:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _tidy(out: Path, staging: Path) -> None:
+    """Remove previous sites an interrupted background delete left: untouched for an hour
+    before ``staging`` was made (file times, not the build's clock), so not one that a
+    delete is still working through."""
+    made = staging.stat().st_mtime
+    for stale in out.parent.glob(f".{out.name}-old-*"):
+        with contextlib.suppress(OSError):
+            if made - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)

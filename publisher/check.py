@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import policy
+from .cache import cache_root
 from .content.load import load_content
 from .content.model import Content
 from .errors import ContentError, Problem
+from .text import markup
 from .text.headers import header_problems
 from .text.snippets import snippet_problems
 
@@ -69,6 +71,8 @@ def collector_paused() -> Iterator[None]:
 
 def check(root: Path, now: datetime) -> CheckResult:
     """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
+    cache = cache_root(root)
+    markup.attach(cache / "html" if cache else None)  # reuse earlier runs' conversions
     with collector_paused():
         content, problems = load_content(root)
         if content is not None:
@@ -76,6 +80,7 @@ def check(root: Path, now: datetime) -> CheckResult:
             problems += snippet_problems(content)  # sms:/social: overrides that are too long
             problems += header_problems(content)  # no CR/LF in any email header value
             problems += provenance_problems(content)  # when verified approvals are required
+    markup.save()
     return CheckResult(content, sorted(problems))
 
 

@@ -9,13 +9,17 @@ body rendered and sanitized by ``markup.to_html``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
+from ..cache import Pack, code_version, key_of
 from ..content.model import Message, ThreadKind
 from ..content.urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
 from ..text.markup import plain
@@ -84,33 +88,48 @@ def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
     return specs
 
 
-def _entry(ctx: BuildContext, message: Message) -> FeedEntry:
-    entry = FeedEntry()
-    url = message_url(ctx, message)
-    entry.id(url)
-    entry.guid(url, permalink=True)
-    entry.title(title_of(ctx, message))
-    entry.link(href=url, rel="alternate", type="text/html")
-    entry.summary(summary_of(message))
-    entry.content(body_html(message.body), type="html")
-    when = ctx.content.local(message.send_at)  # type: ignore[arg-type]
-    entry.published(when)
-    entry.updated(when)
+def _fields(ctx: BuildContext, message: Message) -> dict[str, Any]:
+    """Everything a feed item shows of a message (also what a stored feed is keyed by)."""
+    services = []
     for service_id in message.meta.services:
         service = ctx.content.services.get(service_id)
-        entry.category(term=service_id, label=plain(service.name) if service else service_id,
-                       scheme=absolute(ctx.content, "services/"))
-    entry.category(term=message.type.value)
+        services.append((service_id, plain(service.name) if service else service_id))
+    return {"url": message_url(ctx, message), "title": title_of(ctx, message),
+            "summary": summary_of(message), "html": body_html(message.body),
+            "when": ctx.content.local(message.send_at),  # type: ignore[arg-type]
+            "services": services, "type": message.type.value}
+
+
+def _entry(ctx: BuildContext, fields: dict[str, Any]) -> FeedEntry:
+    entry = FeedEntry()
+    url = fields["url"]
+    entry.id(url)
+    entry.guid(url, permalink=True)
+    entry.title(fields["title"])
+    entry.link(href=url, rel="alternate", type="text/html")
+    entry.summary(fields["summary"])
+    entry.content(fields["html"], type="html")
+    entry.published(fields["when"])
+    entry.updated(fields["when"])
+    for service_id, label in fields["services"]:
+        entry.category(term=service_id, label=label, scheme=absolute(ctx.content, "services/"))
+    entry.category(term=fields["type"])
     return entry
 
 
-def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) -> dict[str, bytes]:
-    content = ctx.content
-    # An empty feed dates from the newest public message anywhere (not the build time), so
-    # it too is byte-identical between builds until something is published.
+def _newest(ctx: BuildContext, spec: FeedSpec) -> datetime:
+    """When the feed last changed: an empty feed dates from the newest public message
+    anywhere (not the build time), so it too is byte-identical between builds until
+    something is published."""
     latest = spec.messages[0] if spec.messages else next(
         (m for m in ctx.report.published if is_public(m)), None)
-    newest: datetime = content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
+    return ctx.content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
+
+
+def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEntry]
+            ) -> dict[str, bytes]:
+    content = ctx.content
+    newest = _newest(ctx, spec)
     out: dict[str, bytes] = {}
     for fmt in FEED_EXTENSIONS:
         path = feed_path(spec.scope, spec.key, fmt)
@@ -126,22 +145,56 @@ def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) ->
         feed.lastBuildDate(newest)  # stable: a rebuild with no new message changes nothing
         feed.generator("publisher")
         for message in spec.messages:
-            feed.add_entry(entries[message.id], order="append")
+            feed.add_entry(entry(message), order="append")
         out[path] = feed.rss_str(pretty=True) if fmt == "rss" else feed.atom_str(pretty=True)
     return out
 
 
+def _key(ctx: BuildContext, spec: FeedSpec, fields: Callable[[Message], dict[str, Any]]
+         ) -> str:
+    """A thread feed's key: the code version and everything the feed shows."""
+    org = ctx.content.organisation
+    shown = [org.name, org.base_url, spec.scope, spec.key, spec.title, spec.description,
+             _newest(ctx, spec).isoformat(),
+             [dict(fields(m), when=fields(m)["when"].isoformat()) for m in spec.messages]]
+    return key_of(code_version(), json.dumps(shown, sort_keys=True))
+
+
 def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
-    """Every feed, RSS and Atom, keyed by path under the site root."""
-    specs = feed_specs(ctx)
+    """Every feed, RSS and Atom, keyed by path under the site root.
+
+    Each item is made once however many feeds carry it. With the build cache, a thread's
+    feeds (most of the files) are reused while nothing they show has changed."""
+    folder = ctx.extras.get("cache")
+    stored = Pack(folder / "feeds") if isinstance(folder, Path) else None
+    made: dict[str, dict[str, Any]] = {}
     entries: dict[str, FeedEntry] = {}
-    for spec in specs:
-        for message in spec.messages:
-            if message.id not in entries:
-                entries[message.id] = _entry(ctx, message)
+
+    def fields(message: Message) -> dict[str, Any]:
+        if message.id not in made:
+            made[message.id] = _fields(ctx, message)
+        return made[message.id]
+
+    def entry(message: Message) -> FeedEntry:
+        if message.id not in entries:
+            entries[message.id] = _entry(ctx, fields(message))
+        return entries[message.id]
+
     files: dict[str, bytes] = {}
-    for spec in specs:
-        files.update(_render(ctx, spec, entries))
+    for spec in feed_specs(ctx):
+        key = _key(ctx, spec, fields) if stored is not None and spec.scope == "threads" else ""
+        found = stored.get(key) if stored is not None and key else None
+        paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
+        if isinstance(found, dict) and set(found) == paths and all(
+                isinstance(v, str) for v in found.values()):
+            files.update({path: text.encode("utf-8") for path, text in found.items()})
+            continue
+        out = _render(ctx, spec, entry)
+        if stored is not None and key:
+            stored.put(key, {path: data.decode("utf-8") for path, data in out.items()})
+        files.update(out)
+    if stored is not None:
+        stored.save()
     return files
 
 
