@@ -135,3 +135,14 @@ def test_the_editors_list_form_of_services_is_the_map(repo: Repo) -> None:
     problem = next(p for p in report["problems"] if p["path"].endswith("2026-11-18-wifi.md"))
     assert "a list item is {service: ID, impact: STATUS} (found keys: servce)" in \
         problem["message"]
+
+
+def test_the_pinned_versions_are_the_same_everywhere() -> None:
+    from site_build import REPO
+
+    from publisher.workflow.editor import DECAP_SERVER_VERSION, DECAP_VERSION
+
+    pins = (f"decap-cms@{DECAP_VERSION}", f"decap-server@{DECAP_SERVER_VERSION}")
+    for path in ("Makefile", "docs/editor.md"):
+        text = (REPO / path).read_text(encoding="utf-8")
+        assert all(pin in text for pin in pins), path

@@ -225,7 +225,9 @@ def due_date(content: Content, policy: Policy, message: Message, req: StepRequir
     message before it, and a deadline taken from there would be overdue the moment the
     follow-up is created."""
     own = message.data is None or message.wrote("send_at")
-    window = message.meta.window if message.data is None or message.wrote("window") else None
+    written = message.data.get("window") if isinstance(message.data, dict) else None
+    own_start = message.data is None or (isinstance(written, dict) and "start" in written)
+    window = message.meta.window if own_start else None
     send = (message.send_at if own else None) or (window.start if window else None)
     if send is None:
         return None
