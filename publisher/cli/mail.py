@@ -188,9 +188,13 @@ def ledger_rebuild(content_dir: Path, now_text: str | None) -> None:
 @reported
 def ledger_move(content_dir: Path, old_id: str, new_id: str) -> None:
     """Carry the ledger of message OLD over to NEW after its file was renamed or moved."""
-    from ..workflow.new import _carry_ledger
+    from ..mail.ledger import Ledger
 
-    count = _carry_ledger(content_dir, old_id, new_id)
+    ledger = Ledger(content_dir)
+    try:
+        count = ledger.carry(old_id, new_id)
+    finally:
+        ledger.close()
     if not count:
         raise_config(f"{old_id}: the send ledger has no events for this message")
     click.echo(f"carried {count} ledger event(s) of {old_id} over to {new_id}; commit the "
