@@ -26,7 +26,7 @@ from markupsafe import Markup
 from ..model import Channel, Content, Message, Thread
 from ..renderers.markup import plain, to_html
 from ..renderers.urls import absolute, message_path
-from .headers import message_id, refuse_unsafe, subject
+from .headers import message_id, refuse_unsafe, subject, verify_header_bytes
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "site_templates" / "email"
 FAQ_HEADINGS = (
@@ -174,6 +174,7 @@ def compose(content: Content, thread: Thread, message: Message, now: datetime,
         email[name] = value
     email.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     email.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    verify_header_bytes(email.as_bytes(), list(headers))  # before any send, any Python
     return Composed(message, subj, mid, email, html, text)
 
 
