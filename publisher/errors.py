@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -28,7 +29,7 @@ class Problem:
     severity: Severity = Severity.ERROR
     rule: str = ""
     action: str = ""
-    message_id: str = field(default="", compare=False)
+    message_id: str = dataclasses.field(default="", compare=False)
 
     @property
     def is_error(self) -> bool:

@@ -5,6 +5,11 @@ every problem, so ``mkdocs build`` exits 1 and publishes nothing), adds every pa
 generated file (nothing is written into ``docs_dir``), fills each page's content from
 ``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
 from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
+
+The theme overrides, stylesheet and script ship inside the package: the plugin puts the
+packaged ``overrides`` folder into the theme's search path (after the organisation's own
+``site_templates/overrides``, before mkdocs-material) and adds the assets as generated files,
+so an organisation's mkdocs.yml needs no ``custom_dir`` and its ``docs_dir`` stays empty.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
-from . import clock
-from .core import check
+from . import clock, templates
+from .check import check
+from .content import urls
 from .errors import PublisherError
-from .renderers import BuildContext, static_outputs, urls
+from .renderers import BuildContext, static_outputs
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
-from .renderers.site_html import TEMPLATES, environment
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
@@ -41,8 +48,6 @@ class PublisherConfig(Config):
     """The content directory, relative to mkdocs.yml."""
     now = c.Optional(c.Type(str))
     """The instant to build at (ISO 8601); default ``$PUBLISHER_NOW``, else the real time."""
-    templates = c.Optional(c.Type(str))
-    """Page templates folder, relative to mkdocs.yml; default ``site_templates/pages``."""
 
 
 class PublisherPlugin(BasePlugin[PublisherConfig]):
@@ -53,7 +58,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
-        self.templates: Path = TEMPLATES
 
     # -- configuration: load and check the content once per build
 
@@ -63,8 +67,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
-        self.templates = (self._resolve(config, self.config.templates)
-                          if self.config.templates else TEMPLATES)
         try:
             now = clock.now(self.config.now)
         except PublisherError as exc:
@@ -79,8 +81,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             log.info("%s", problem)
         assert result.content is not None
         ctx = BuildContext.at(result.content, now)
-        environment.cache_clear()  # serve: pick up edited templates on every rebuild
-        self.model = SiteModel(ctx, self.templates)
+        templates.clear_cache()  # serve: pick up edited templates on every rebuild
+        self.model = SiteModel(ctx)
+        self._theme_overrides(config, templates.project_dir(self.root))
         organisation = result.content.organisation
         config.site_name = organisation.name
         if not config.site_url:
@@ -89,6 +92,16 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
         return config
+
+    @staticmethod
+    def _theme_overrides(config: MkDocsConfig, project: Path) -> None:
+        """Organisation overrides, then ours, then the theme's own templates."""
+        dirs = config.theme.dirs
+        wanted = [str(p) for p in templates.search_path("overrides", project)]
+        for folder in reversed(wanted):
+            if folder not in dirs:
+                # after a custom_dir the organisation set in mkdocs.yml, before the theme
+                dirs.insert(1 if config.theme.custom_dir else 0, folder)
 
     # -- files: every page and every other output is generated in memory
 
@@ -100,6 +113,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self.pages[page.src_uri] = page
         for path, data in static_outputs(self.model.ctx).items():
             self._add(files, File.generated(config, path, content=data))
+        project = templates.project_dir(self.model.ctx.content.root)
+        for name in ASSETS:
+            if files.get_file_from_path(f"assets/{name}") is None:  # docs_dir's copy wins
+                data = templates.read_bytes("assets", name, project)
+                files.append(File.generated(config, f"assets/{name}", content=data))
         return files
 
     @staticmethod
@@ -123,7 +141,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         if spec is None:
             return markdown
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
-        page.title = escape(spec.title)  # type: ignore[assignment]
+        page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
         page.meta["publisher_feeds"] = [
             {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
@@ -140,12 +158,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             return html
         return self.model.render(spec)
 
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
-                        nav: Any) -> dict[str, Any]:
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext:
         spec = self.pages.get(page.file.src_uri)
         if spec is not None:
             depth = spec.path.count("/")
-            context["publisher_root"] = "../" * depth or "./"
+            # our own key: the overrides link to the site root relative to the page
+            context["publisher_root"] = "../" * depth or "./"  # type: ignore[typeddict-unknown-key]
         return context
 
     # -- serve: rebuild when the content or the templates change
@@ -153,9 +172,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.root is not None:
             server.watch(str(self.root))
-        server.watch(str(self.templates.parent))
+            overrides = templates.project_dir(self.root) / templates.OVERRIDES_FOLDER
+            if overrides.is_dir():
+                server.watch(str(overrides))
         return server
 
 
+ASSETS = ("status.css", "status.js")
+"""The site's own stylesheet and script, referenced by ``extra_css``/``extra_javascript``."""
 NAV_PATHS = frozenset({"", "services/", urls.history_path(), urls.newsroom_path()})
 

@@ -12,9 +12,9 @@ import pytest
 from policy_fixtures import findings, planned, westmarch, write
 
 from publisher import policy
-from publisher.core import check
+from publisher.check import check
+from publisher.content.load import load_content
 from publisher.errors import ContentError
-from publisher.load import load_content
 from tests.conftest import DEMO_NOW, MINI
 
 BAD_SCHEMA = """\
@@ -115,7 +115,7 @@ def test_without_a_policy_file_no_rule_runs(tmp_path: Path) -> None:
     message = next(iter(content.messages.values()))
     assert policy.steps_for(content, empty, message) == []
     assert policy.pending(content, empty, message, DEMO_NOW) == []
-    assert policy.cascade_plan(content, empty, message) == []
+    assert policy.cascade_plan(content, empty, message, DEMO_NOW) == []
 
 
 def test_a_rule_can_be_switched_off(tmp_path: Path) -> None:

@@ -18,13 +18,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..core import CheckResult, check
+from ..check import CheckResult, check
+from ..content.model import Content
 from ..errors import ContentError
-from ..model import Content
+from ..text.headers import UnsafeHeader
 from . import archive, webhooks
 from .address import Delivery
 from .compose import Composed, _facts, compose, html_to_text, sender_address
-from .headers import UnsafeHeader
 from .ledger import Ledger
 from .select import Held, Outgoing, Plan, plan
 from .transport import Backoff, Outcome, Transport, make_transport
@@ -189,8 +189,8 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
                     # unknown); list sends and webhooks are a window of one.
                     for delivery in window:
                         ledger.record(delivery.key, message.id, "pending", revision,
-                                      sync=False, **_intent(delivery, composed, transport.name,
-                                                            outgoing))
+                                      now=now, sync=False,
+                                      **_intent(delivery, composed, transport.name, outgoing))
                     ledger.sync()
                     for delivery in window:
                         progress.update(task, description=f"{message.id} {delivery.key}")
@@ -204,7 +204,8 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
                             outcome = transport.send(sender, list(delivery.recipients), data,
                                                      f"{message.id}.r{revision}.{delivery.key}")
                         ledger.record(delivery.key, message.id, outcome.state, revision,
-                                      sync=False, detail=outcome.detail, refused=outcome.refused,
+                                      now=now, sync=False, detail=outcome.detail,
+                                      refused=outcome.refused,
                                       permanent=outcome.permanent or None,
                                       attempts=outcome.attempts if outcome.attempts > 1
                                       else None)
@@ -255,8 +256,8 @@ def _post(content: Content, composed: Composed, delivery: Delivery,
     if not url:
         return Outcome("failed", f"${delivery.url_env} is not set")
     build = webhooks.PAYLOADS[delivery.webhook_kind]
-    from ..renderers.markup import to_html
-    from ..renderers.urls import absolute, message_path
+    from ..content.urls import absolute, message_path
+    from ..text.markup import to_html
 
     message = composed.message
     thread = content.threads[message.thread_id]

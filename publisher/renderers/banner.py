@@ -14,24 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
-from ..model import Channel, ComponentStatus, Impact, ThreadKind
-from ..status import ThreadState
+from .. import templates
+from ..content.model import Channel, ThreadKind
+from ..content.urls import BANNER_FILES
+from ..text.markup import plain
 from . import BuildContext
 from .common import dumps, iso, message_url, summary_of, thread_revision
-from .markup import plain
-from .urls import BANNER_FILES
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "banner"
 BANNER_CSS = "banner.css"
 """Served next to banner.js; the script links it (no inline style, so a strict CSP holds)."""
 LEVEL_WORDS = {"outage": "Outage", "degraded": "Service problem",
                "maintenance": "Maintenance", "notice": "Notice"}
-OUTAGES = (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE)
 
 
 @dataclass(frozen=True)
@@ -63,17 +60,6 @@ class Banner:
                 "start": iso(self.start), "end": iso(self.end), "revision": self.revision}
 
 
-def _level(state: ThreadState) -> str:
-    if state.kind is ThreadKind.MAINTENANCE:
-        return "maintenance"
-    statuses = set(state.services.values())
-    if statuses.intersection(OUTAGES) or state.impact in (Impact.MAJOR, Impact.CRITICAL):
-        return "outage"
-    if ComponentStatus.DEGRADED_PERFORMANCE in statuses or state.impact is Impact.MINOR:
-        return "degraded"
-    return "notice"
-
-
 def active_banners(ctx: BuildContext) -> list[Banner]:
     """Open incident and maintenance threads whose latest published message asks for a
     banner, worst first. Maintenance that has not started is included with its window."""
@@ -88,7 +74,7 @@ def active_banners(ctx: BuildContext) -> list[Banner]:
         if end is not None and end <= ctx.now:
             continue
         banners.append(Banner(
-            id=state.id, level=_level(state), title=plain(state.title),
+            id=state.id, level=state.severity, title=plain(state.title),
             text=summary_of(latest, 200), url=message_url(ctx, latest),
             start=ctx.content.local(state.start),
             end=ctx.content.local(end) if end else None,
@@ -98,22 +84,22 @@ def active_banners(ctx: BuildContext) -> list[Banner]:
     return banners
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True)
+def _environment(project: Path) -> jinja2.Environment:
+    return templates.environment("banner", project, autoescape=True, trim_blocks=True,
+                                 lstrip_blocks=True)
 
 
 def produce_banner(ctx: BuildContext) -> dict[str, bytes]:
     banners = active_banners(ctx)
     data = {"status_url": ctx.base_url, "banners": [b.as_json() for b in banners]}
     showing = [b for b in banners if b.showing(ctx.now)]
-    html = _environment().get_template("banner.html").render(
+    project = templates.project_dir(ctx.content.root)
+    html = _environment(project).get_template("banner.html").render(
         banners=showing, status_url=ctx.base_url)
     json_name, html_name, js_name = BANNER_FILES
     return {
         json_name: dumps(data),
         html_name: html.encode("utf-8"),
-        js_name: (TEMPLATES / "banner.js").read_bytes(),
-        BANNER_CSS: (TEMPLATES / "banner.css").read_bytes(),
+        js_name: templates.read_bytes("banner", "banner.js", project),
+        BANNER_CSS: templates.read_bytes("banner", "banner.css", project),
     }

@@ -1,0 +1,154 @@
+"""``publisher pipeline``: every message in flight, what it needs next, who, and by when.
+
+In flight means not yet distributed: a message whose stage is not ``approved`` (withdrawn
+ones excepted), or an approved one whose ``send_at`` is still ahead. For each the policy says
+which steps are still to do, who must take the next one (the first available person in the
+role's fallback chain) and its deadline from the lead-time rules; overdue work comes first.
+
+The view names reviewers and shows internal notes, so it is internal: the HTML page goes to
+``build/internal/`` and is refused anywhere under ``build/site``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import templates
+from ..check import check
+from ..content.model import Content, Message, Stage
+from ..errors import ConfigError, Problem
+from . import todo
+
+DEFAULT_HTML = Path("build/internal/pipeline.html")
+
+
+@dataclass
+class Row:
+    message: Message
+    thread_title: str
+    stage: str
+    next_step: str
+    role: str | None
+    role_name: str
+    person: str | None
+    person_name: str | None
+    due: datetime | None
+    overdue: bool
+    scheduled: bool
+    """Approved and waiting for its send time: only distribution is left."""
+    pending: list[todo.Pending] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """What blocks it: errors, and the policy's errors on a draft (reported as warnings
+        until approval, so they do not stop the build of everything else)."""
+        return [p for p in self.problems
+                if p.is_error or p.action.endswith("(must be fixed before approval)")]
+
+    def as_dict(self, content: Content) -> dict[str, Any]:
+        meta = self.message.meta
+        return {
+            "message_id": self.message.id, "thread_id": self.message.thread_id,
+            "path": self.message.source, "title": self.thread_title, "type": meta.type.value,
+            "stage": self.stage, "next_step": self.next_step, "role": self.role,
+            "role_name": self.role_name, "person": self.person, "person_name": self.person_name,
+            "due": self.due.isoformat() if self.due else None, "overdue": self.overdue,
+            "scheduled": self.scheduled,
+            "send_at": meta.send_at.isoformat() if meta.send_at else None,
+            "pending": [{"step": p.step, "role": p.role, "person": p.person,
+                         "due": p.due.isoformat() if p.due else None, "overdue": p.overdue}
+                        for p in self.pending if not p.automatic],
+            "done": [{"step": s.step, "by": s.by, "at": s.at.isoformat()}
+                     for s in meta.workflow.steps],
+            "requested_by": meta.workflow.requested_by,
+            "internal_notes": meta.internal_notes,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def in_flight(message: Message, now: datetime) -> bool:
+    stage = message.meta.workflow.stage
+    if stage is Stage.WITHDRAWN:
+        return False
+    if stage is Stage.APPROVED:
+        return message.send_at is not None and message.send_at > now
+    return True
+
+
+def rows(content: Content, now: datetime, problems: list[Problem] | None = None) -> list[Row]:
+    """The pipeline at ``now``: overdue first, then by deadline, undated last."""
+    policy = todo.load(content)
+    found: list[Row] = []
+    for thread in content.threads.values():
+        for message in thread.messages:
+            if not in_flight(message, now):
+                continue
+            pending = todo.pending(content, policy, message, now)
+            still_to_do = [p for p in pending if not p.automatic]
+            scheduled = message.approved
+            if still_to_do:
+                nxt = still_to_do[0]
+                step, role, person, name = nxt.step, nxt.role, nxt.person, nxt.person_name
+                due, overdue = nxt.due, nxt.overdue
+            elif scheduled:
+                step, role, person, name = "distribution (automatic)", None, None, None
+                due, overdue = message.send_at, False
+            else:
+                step, role, person, name = "set stage: approved", None, None, None
+                due, overdue = message.send_at, bool(message.send_at and message.send_at <= now)
+            role_obj = content.roles.get(role or "")
+            found.append(Row(
+                message, thread.title, message.meta.workflow.stage.value, step, role,
+                role_obj.name if role_obj else (role or ""), person, name, due, overdue,
+                scheduled, pending,
+                [p for p in (problems or []) if p.message_id == message.id]))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    found.sort(key=lambda r: (not r.overdue, r.scheduled, r.due or far, r.message.id))
+    return found
+
+
+def collect(root: Path, now: datetime) -> tuple[Content, list[Row]]:
+    result = check(root, now)
+    if result.content is None:
+        from ..errors import ContentError
+
+        raise ContentError(result.problems)
+    return result.content, rows(result.content, now, result.problems)
+
+
+def guard_internal(path: Path) -> Path:
+    """Refuse to write the internal page anywhere under a ``build/site`` directory."""
+    resolved = path.resolve()
+    for parent in [resolved, *resolved.parents]:
+        if parent.name == "site" and parent.parent.name == "build":
+            raise ConfigError(f"{path}: the pipeline names reviewers and shows internal notes; "
+                              "it may not be written under build/site (use build/internal/)")
+    return path
+
+
+def render_html(content: Content, found: list[Row], now: datetime) -> str:
+    env = templates.environment("internal", templates.project_dir(content.root),
+                                autoescape=True, undefined=jinja2.StrictUndefined).overlay()
+
+    def local(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
+        return content.local(value).strftime(fmt) if value else "—"
+
+    env.filters["local"] = local
+    return env.get_template("pipeline.html").render(
+        org=content.organisation, rows=found, now=now, people=content.people,
+        overdue=sum(r.overdue for r in found))
+
+
+def write_html(content: Content, found: list[Row], now: datetime, path: Path) -> Path:
+    guard_internal(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(render_html(content, found, now), encoding="utf-8")
+    tmp.replace(path)  # atomic: a reader never sees half a page
+    return path
