@@ -9,8 +9,6 @@ never goes half-published.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +16,8 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from .errors import ConfigError, PublisherError
-from .mkdocs_plugin import CONTENT_ENV
+from .mkdocs_plugin import CONTENT_ENV, STAGED_ENV
+from .outdir import Staging, guard
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,27 +36,30 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
 
 
 def build(root: Path, now: datetime, out: Path, config_file: Path | None = None) -> Path:
-    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``."""
+    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
+
+    ``out`` is refused when it is no place for a site (``outdir.guard``)."""
     config_path = find_config(root, config_file)
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
-    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW")}
+    guard(out, root)
+    staging = Staging(out)
+    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW", STAGED_ENV)}
     try:
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
         os.environ[CONTENT_ENV] = str(root.resolve())
         os.environ["PUBLISHER_NOW"] = now.isoformat()
-        config = load_config(config_file=str(config_path), site_dir=str(staging))
+        os.environ[STAGED_ENV] = "1"  # the plugin leaves staging and the swap to us
+        config = load_config(config_file=str(config_path), site_dir=str(staging.path))
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)
         finally:
             config.plugins.on_shutdown()
     except Exception as exc:  # whatever broke (content, template, disk), publish nothing
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.abandon()
         raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.abandon()
         raise
     finally:
         for key, value in saved.items():
@@ -65,16 +67,5 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None)
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    _swap(staging, out)
+    staging.publish()
     return out
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` in place of ``out`` with renames, so readers see one site or the other."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-        os.rename(out, old / out.name)
-    os.rename(new, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

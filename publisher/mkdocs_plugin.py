@@ -34,12 +34,15 @@ from . import clock, templates
 from .check import check
 from .content import urls
 from .errors import PublisherError
+from .outdir import Staging, output_problem
 from .renderers import BuildContext, static_outputs
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
+STAGED_ENV = "PUBLISHER_STAGED"
+"""Set by ``publisher build``, which stages and swaps the site itself."""
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
 
 
@@ -58,12 +61,17 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
+        self.command = ""
+        self.staging: Staging | None = None
 
     # -- configuration: load and check the content once per build
 
     def _resolve(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
         return (base / value).resolve()
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
@@ -79,6 +87,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                 + "\n".join(str(p) for p in problems))
         for problem in result.warnings:
             log.info("%s", problem)
+        self._stage(config)
         assert result.content is not None
         ctx = BuildContext.at(result.content, now)
         templates.clear_cache()  # serve: pick up edited templates on every rebuild
@@ -92,6 +101,32 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
         return config
+
+    def _stage(self, config: MkDocsConfig) -> None:
+        """Under ``mkdocs build``, the same output guard and atomic swap as ``publisher
+        build``: build into a staging folder, swap it in after the build (``on_post_build``)."""
+        if self.command not in ("build", "gh-deploy") or os.environ.get(STAGED_ENV):
+            return
+        assert self.root is not None
+        problem = output_problem(Path(config.site_dir), self.root)
+        if problem:
+            raise PluginError(f"publisher: {problem}")
+        self.staging = Staging(Path(config.site_dir))
+        config.site_dir = str(self.staging.path)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.staging is not None:
+            self.staging.publish()
+            config.site_dir = str(self.staging.out)
+            self.staging = None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.staging is not None:
+            self.staging.abandon()
+            self.staging = None
+
+    def on_shutdown(self) -> None:
+        self.on_build_error(error=Exception("shutdown"))
 
     @staticmethod
     def _theme_overrides(config: MkDocsConfig, project: Path) -> None:
