@@ -94,7 +94,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model = SiteModel(ctx)
         self._theme_overrides(config, templates.project_dir(self.root))
         organisation = result.content.organisation
-        config.site_name = organisation.name
+        # The theme prints site_name unescaped in places, escaped (| e) in others: Markup is
+        # escaped exactly once in both.
+        config.site_name = escape(organisation.name)
         if not config.site_url:
             config.site_url = organisation.base_url
         # Sitemaps carry a build date: make it the build's instant, so builds are reproducible.

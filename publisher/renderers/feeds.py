@@ -9,6 +9,7 @@ body rendered and sanitized by ``markup.to_html``.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,7 +94,9 @@ def _entry(ctx: BuildContext, message: Message) -> FeedEntry:
     entry.guid(url, permalink=True)
     entry.title(title_of(ctx, message))
     entry.link(href=url, rel="alternate", type="text/html")
-    entry.summary(summary_of(message))
+    # RSS <description> is HTML to every reader, and a summary is plain text that may hold
+    # "<img …>" shown as text on the site (a code span): escape it, so it stays text there.
+    entry.summary(html.escape(summary_of(message), quote=False), type="html")
     entry.content(body_html(message.body), type="html")
     when = ctx.content.local(message.send_at)  # type: ignore[arg-type]
     entry.published(when)
