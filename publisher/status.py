@@ -192,6 +192,41 @@ def _incident_status(latest: Message) -> Status:
     return Status.INVESTIGATING
 
 
+def _status_for(thread: Thread, first: Message, latest: Message, now: datetime
+                ) -> Status | None:
+    """A thread's status at ``now`` from its first and latest published messages."""
+    meta = latest.meta
+    window = meta.window
+    start = (window.start if window and window.start else None) or first.send_at
+    assert start is not None
+    if thread.kind is ThreadKind.MAINTENANCE:
+        declared = meta.status
+        if declared is None and latest.type in (MessageType.ALL_CLEAR,
+                                                MessageType.POST_INCIDENT_REVIEW):
+            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
+        end = (window.actual_end or window.expected_end) if window else None
+        return _maintenance_status(declared, start, end, now)
+    if thread.kind is ThreadKind.INCIDENT:
+        return _incident_status(latest)
+    return None
+
+
+def statuses_at(thread: Thread, instants: list[datetime]) -> list[Status | None]:
+    """``thread_state(thread, t).status`` for each of ``instants`` (ascending), in one pass:
+    the API asks for the status after every update, and recomputing the whole state per
+    update made a thread of 10,000 updates quadratic."""
+    approved = [m for m in thread.messages if m.approved and m.send_at is not None]
+    found: list[Status | None] = []
+    index = 0
+    for instant in instants:
+        now = instant.astimezone(UTC)
+        while index < len(approved) and approved[index].send_at <= now:  # type: ignore[operator]
+            index += 1
+        found.append(_status_for(thread, approved[0], approved[index - 1], now)
+                     if index else None)
+    return found
+
+
 def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     """The state of one thread at ``now``, or None while none of its messages is published."""
     now = now.astimezone(UTC)  # compare instants, never wall-clock times of one zone
@@ -207,17 +242,11 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     assert start is not None  # published messages always have send_at
 
     closer = next((m for m in published if m.closes), None)
-    status: Status | None = None
+    status = _status_for(thread, published[0], latest, now)
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
-        declared = meta.status
-        if declared is None and latest.type in (MessageType.ALL_CLEAR,
-                                                MessageType.POST_INCIDENT_REVIEW):
-            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
-        status = _maintenance_status(declared, start, actual or expected, now)
         active = status in (Status.IN_PROGRESS, Status.VERIFYING)
     elif thread.kind is ThreadKind.INCIDENT:
-        status = _incident_status(latest)
         active = status not in CLOSED_STATUSES and start <= now
     is_open = status is not None and status not in CLOSED_STATUSES
     end: datetime | None = None

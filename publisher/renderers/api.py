@@ -18,7 +18,7 @@ from typing import Any
 
 from ..content.model import ComponentStatus, Message, Status, ThreadKind
 from ..content.urls import API_ROOT
-from ..status import Indicator, ThreadState, thread_state
+from ..status import Indicator, ThreadState, statuses_at
 from ..text.markup import plain
 from . import BuildContext
 from .common import dumps, is_public, public_messages, text_of, thread_url
@@ -121,13 +121,17 @@ class _Api:
 
     def _status(self, state: ThreadState) -> str:
         assert state.status is not None
-        if state.kind is ThreadKind.MAINTENANCE:
-            return MAINTENANCE_API_STATUS[state.status]
-        return state.status.value
+        return self._status_of(state, state.status)
 
-    def _update(self, state: ThreadState, message: Message, previous: Message | None) -> Json:
-        then = thread_state(state.thread, message.send_at)  # type: ignore[arg-type]
-        status = self._status(then) if then is not None else self._status(state)
+    @staticmethod
+    def _status_of(state: ThreadState, status: Status) -> str:
+        if state.kind is ThreadKind.MAINTENANCE:
+            return MAINTENANCE_API_STATUS[status]
+        return status.value
+
+    def _update(self, state: ThreadState, message: Message, previous: Message | None,
+                then: Status | None) -> Json:
+        status = self._status_of(state, then) if then is not None else self._status(state)
         body = text_of(message.body)
         if message.meta.status is Status.CANCELLED:
             body = f"Cancelled. {body}".strip()
@@ -162,8 +166,9 @@ class _Api:
         messages = public_messages(state)
         updates = []
         previous: Message | None = None
-        for message in messages:
-            updates.append(self._update(state, message, previous))
+        statuses = statuses_at(state.thread, [m.send_at for m in messages])  # type: ignore[misc]
+        for message, then in zip(messages, statuses, strict=True):
+            updates.append(self._update(state, message, previous, then))
             previous = message
         updates.reverse()  # Statuspage lists the newest update first
         monitoring = next((m.send_at for m in messages if m.meta.status is Status.MONITORING),
