@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .options import CONTENT_ARG, now_option, reported, resolve_now
 
@@ -74,8 +75,8 @@ def archive_command(content_dir: Path, fmt: str) -> None:
         flag = "" if states <= {"sent"} else f"  [red]({', '.join(sorted(states - {'sent'}))})[/]"
         console.print(f"[bold]{data.get('first_sent') or 'not sent'}[/]  {data['message']} "
                       f"r{data['revision']}  {data.get('message_id', '')}{flag}")
-        console.print(f"    subject: {data.get('subject', '')}")
-        console.print(f"    to: {', '.join(record.to) or '-'}")
+        console.print(f"    subject: {escape(str(data.get('subject', '')))}")
+        console.print(f"    to: {escape(', '.join(record.to)) or '-'}")
 
 
 COMMANDS: list[click.Command] = [send_command, archive_command]
