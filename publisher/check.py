@@ -17,6 +17,7 @@ from . import policy
 from .content.load import load_content
 from .content.model import Content
 from .errors import ContentError, Problem
+from .mail.address import recipient_problems
 from .text.headers import header_problems
 from .text.snippets import snippet_problems
 
@@ -74,7 +75,8 @@ def check(root: Path, now: datetime) -> CheckResult:
         if content is not None:
             problems = problems + policy.evaluate(content, now)
             problems += snippet_problems(content)  # sms:/social: overrides that are too long
-            problems += header_problems(content)  # no CR/LF in any email header value
+            problems += header_problems(content)  # no line break in any email header value
+            problems += recipient_problems(content)  # recipients CSVs: inside, strict
             problems += provenance_problems(content)  # when verified approvals are required
     return CheckResult(content, sorted(problems))
 

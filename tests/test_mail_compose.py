@@ -76,7 +76,7 @@ def test_xss_in_body_and_title_never_reaches_the_html_part(demo_copy: Path) -> N
     assert not re.search(r"<a[^>]*javascript:", html, re.I)
     assert "<iframe" not in html.lower() and "<svg" not in html.lower()
     assert "Hello &lt;script&gt;alert(1)&lt;/script&gt; world." in html  # shown as text
-    assert "Records &#34;a&lt;b&#34; &amp; &#39;c&#39; &lt; 5 Mbps" in html
+    assert "Records \"a&lt;b\" &amp; 'c' &lt; 5 Mbps</h1>" in html  # escaped once
     assert mail.email["Subject"] == "[Outage] Records \"a<b\" & 'c' < 5 Mbps"
 
 

@@ -115,7 +115,7 @@ def verify_header_bytes(data: bytes, names: list[str]) -> bytes:
 # --------------------------------------------------------------------------- check
 
 
-def _config_line(path: Path, key: str, after: str | None = None) -> int:
+def config_line(path: Path, key: str, after: str | None = None) -> int:
     """Best-effort line of ``key:`` in a config file (after the line containing ``after``)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -161,6 +161,6 @@ def header_problems(content: Content) -> list[Problem]:
             "headers (allowed: one line of text)")
     for path, shown, key, value, anchor in _config_values(content):
         if BREAK.search(value) or ENCODED_WORD_RE.search(value):
-            problems.append(Problem(relpath(path), _config_line(path, key, anchor), shown,
+            problems.append(Problem(relpath(path), config_line(path, key, anchor), shown,
                                     hint, rule="L-header"))
     return problems
