@@ -122,7 +122,9 @@ def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) ->
         feed = FeedGenerator()
         feed.id(absolute(content, path))
         feed.title(spec.title)
-        feed.subtitle(spec.description)
+        # RSS's channel <description> is HTML to readers; Atom's <subtitle> is text.
+        feed.subtitle(html.escape(spec.description, quote=False) if fmt == "rss"
+                      else spec.description)
         feed.author(name=plain(content.organisation.name))
         feed.link(href=absolute(content, path), rel="self", type=MIME[fmt])
         feed.link(href=content.organisation.base_url, rel="alternate", type="text/html")
