@@ -17,8 +17,8 @@ from . import policy
 from .content.load import load_content
 from .content.model import Content
 from .errors import ContentError, Problem
-from .mail.address import recipient_problems
 from .text.headers import header_problems
+from .text.recipients import recipient_problems
 from .text.snippets import snippet_problems
 
 
