@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import IO
 
 from .errors import ConfigError
 
@@ -70,8 +69,8 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] | None = open(  # noqa: SIM115 - held until publish/abandon
-            self.out.parent / f".{self.out.name}.lock", "w", encoding="utf-8")
+        # The lock is on the parent folder itself: no lock file is left next to the site.
+        self._lock: int | None = os.open(self.out.parent, os.O_RDONLY)
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self._clean_stale()
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.out.name}-new-", dir=self.out.parent))
@@ -102,5 +101,5 @@ class Staging:
 
     def _release(self) -> None:
         if self._lock is not None:
-            self._lock.close()  # closing releases the flock
+            os.close(self._lock)  # closing releases the flock
             self._lock = None

@@ -59,6 +59,8 @@ __all__ = ["CONFIG_FILES", "Collector", "load_content", "split_front_matter",
 YEAR_RE = re.compile(r"^\d{4}$")
 INHERITED = ("title", "services", "status", "impact", "audiences", "channels", "major_incident")
 """Front-matter fields a follow-up message takes from the message before it when left out."""
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+"""A line break or control character: not allowed in a one-line value (``publisher new``)."""
 LAYOUT_HINT = "messages/YYYY/<thread>.md or messages/YYYY/<thread>/<message>.md"
 
 

@@ -12,7 +12,6 @@ script honours by the viewer's clock between builds.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +20,8 @@ import jinja2
 
 from .. import templates
 from ..content.model import Channel, ThreadKind
-from ..content.safety import TAG_RE
 from ..content.urls import BANNER_FILES
-from ..text.markup import plain
+from ..text.markup import plain, without_tags
 from . import BuildContext
 from .common import dumps, iso, message_url, summary_of, thread_revision
 
@@ -62,22 +60,6 @@ class Banner:
                 "start": iso(self.start), "end": iso(self.end), "revision": self.revision}
 
 
-def banner_text(text: str) -> str:
-    """Plain text for banner.json: no HTML tag, even after decoding entities.
-
-    Intranet pages may put these fields into innerHTML; a body can show ``<img …>`` as text
-    (a code span), which would become an element there. Titles with tags are refused by
-    ``check``; in a summary such text is dropped (docs/banner.md)."""
-    while True:
-        cleaned = TAG_RE.sub("", text)
-        if cleaned == text:
-            decoded = html.unescape(cleaned)
-            if not TAG_RE.search(decoded):
-                return " ".join(text.split())
-            cleaned = decoded  # shorter than before: the loop ends
-        text = cleaned
-
-
 def active_banners(ctx: BuildContext) -> list[Banner]:
     """Open incident and maintenance threads whose latest published message asks for a
     banner, worst first. Maintenance that has not started is included with its window."""
@@ -92,8 +74,8 @@ def active_banners(ctx: BuildContext) -> list[Banner]:
         if end is not None and end <= ctx.now:
             continue
         banners.append(Banner(
-            id=state.id, level=state.severity, title=banner_text(plain(state.title)),
-            text=banner_text(summary_of(latest, 200)), url=message_url(ctx, latest),
+            id=state.id, level=state.severity, title=without_tags(plain(state.title)),
+            text=without_tags(summary_of(latest, 200)), url=message_url(ctx, latest),
             start=ctx.content.local(state.start),
             end=ctx.content.local(end) if end else None,
             revision=thread_revision(state.published)))

@@ -6,11 +6,14 @@ sanitized with nh3 after rendering: no script, no event handlers, no ``javascrip
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
 import markdown
 import nh3
+
+from ..content.safety import TAG_RE
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -62,3 +65,20 @@ def plain(text: str) -> str:
     control characters or line breaks. Never HTML: every output escapes it once itself
     (``a<b`` stays ``a<b``; ``< 5 Mbps`` never turns into a literal ``&lt;``)."""
     return " ".join(_CONTROL.sub("", text).split())
+
+
+def without_tags(text: str) -> str:
+    """Plain text with no HTML tag in it, even after decoding entities once.
+
+    For text other systems may put into innerHTML (banner.json, Teams and Slack posts): a
+    body can show ``<img …>`` as text (a code span, or HTML written in the body, which is
+    not interpreted), and there it would become an element. Titles with tags are refused by
+    ``check``; in a body's text such pieces are dropped (docs/banner.md)."""
+    while True:
+        cleaned = TAG_RE.sub("", text)
+        if cleaned == text:
+            decoded = html.unescape(cleaned)
+            if not TAG_RE.search(decoded):
+                return text
+            cleaned = decoded  # shorter than before: the loop ends
+        text = cleaned
