@@ -8,7 +8,11 @@ never goes half-published.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from .errors import ConfigError, PublisherError
-from .mkdocs_plugin import CONTENT_ENV, STAGED_ENV
+from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV, STAGED_ENV
 from .outdir import Staging, guard
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,31 +39,40 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
     raise ConfigError(f"no mkdocs.yml found for {root} (give one with --config-file)")
 
 
-def build(root: Path, now: datetime, out: Path, config_file: Path | None = None) -> Path:
+def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
+          preview: str | None = None) -> Path:
     """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
 
-    ``out`` is refused when it is no place for a site (``outdir.guard``)."""
+    With ``preview`` (a message id) only that message's thread page is built, the message
+    shown as published (``publisher preview``). ``out`` is refused when it is no place for
+    a site (``outdir.guard``)."""
     config_path = find_config(root, config_file)
     out = out.resolve()
     guard(out, root)
-    staging = Staging(out)
-    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW", STAGED_ENV)}
+    stage = Staging(out)
+    staging = stage.path
+    _tidy(out, staging)
+    saved = {key: os.environ.get(key)
+             for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV, STAGED_ENV)}
     try:
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
         os.environ[CONTENT_ENV] = str(root.resolve())
         os.environ["PUBLISHER_NOW"] = now.isoformat()
         os.environ[STAGED_ENV] = "1"  # the plugin leaves staging and the swap to us
-        config = load_config(config_file=str(config_path), site_dir=str(staging.path))
+        os.environ.pop(PREVIEW_ENV, None)
+        if preview:
+            os.environ[PREVIEW_ENV] = preview
+        config = load_config(config_file=str(config_path), site_dir=str(staging))
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)
         finally:
             config.plugins.on_shutdown()
     except Exception as exc:  # whatever broke (content, template, disk), publish nothing
-        staging.abandon()
+        stage.abandon()
         raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc
     except BaseException:
-        staging.abandon()
+        stage.abandon()
         raise
     finally:
         for key, value in saved.items():
@@ -67,5 +80,33 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None)
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    staging.publish()
+    stage.publish(discard=_discard)
     return out
+
+
+DISCARD = ("import os, shutil, sys\n"
+           "os.nice(10)\n"
+           "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
+
+
+def _discard(old: Path) -> None:
+    """Delete the previous site in the background: it is already out of view, and deleting
+    thousands of files took longer than a warm rebuild itself. If that cannot start, delete
+    it here; a left-over folder is tidied by the next build."""
+    try:
+        subprocess.Popen([sys.executable, "-c", DISCARD, str(old)], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    except OSError:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _tidy(out: Path, staging: Path) -> None:
+    """Remove previous sites an interrupted background delete left: untouched for an hour
+    before ``staging`` was made (file times, not the build's clock), so not one that a
+    delete is still working through."""
+    made = staging.stat().st_mtime
+    for stale in out.parent.glob(f".{out.name}-old-*"):
+        with contextlib.suppress(OSError):
+            if made - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)

@@ -14,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import policy
+from .cache import cache_root
 from .content.load import load_content
 from .content.model import Content
 from .errors import ContentError, Problem
+from .text import markup
 from .text.headers import header_problems
 from .text.recipients import recipient_problems
 from .text.snippets import snippet_problems
@@ -70,6 +72,8 @@ def collector_paused() -> Iterator[None]:
 
 def check(root: Path, now: datetime) -> CheckResult:
     """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
+    cache = cache_root(root)
+    markup.attach(cache / "html" if cache else None)  # reuse earlier runs' conversions
     with collector_paused():
         content, problems = load_content(root)
         if content is not None:
@@ -78,6 +82,7 @@ def check(root: Path, now: datetime) -> CheckResult:
             problems += header_problems(content)  # no line break in any email header value
             problems += recipient_problems(content)  # recipients CSVs: inside, strict
             problems += provenance_problems(content)  # when verified approvals are required
+    markup.save()
     return CheckResult(content, sorted(problems))
 
 

@@ -17,6 +17,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ConfigError
@@ -63,6 +64,10 @@ def guard(out: Path, content: Path) -> None:
         raise ConfigError(problem)
 
 
+def _delete(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class Staging:
     """A locked staging folder next to ``out``; ``publish`` swaps it in, ``abandon`` drops it."""
 
@@ -77,12 +82,14 @@ class Staging:
 
     def _clean_stale(self) -> None:
         # Under the lock no other build is staging: whatever is left was left by a killed one.
-        for prefix in (f".{self.out.name}-new-", f".{self.out.name}-old-"):
-            for leftover in self.out.parent.glob(prefix + "*"):
-                shutil.rmtree(leftover, ignore_errors=True)
+        # (Previous sites, ``-old-``, may still be being deleted in the background by
+        # ``build._discard``; ``build._tidy`` removes those that were left.)
+        for leftover in self.out.parent.glob(f".{self.out.name}-new-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
 
-    def publish(self) -> None:
-        """Mark, open up (mkdtemp makes 0700) and swap the staged site into place."""
+    def publish(self, discard: Callable[[Path], None] | None = None) -> None:
+        """Mark, open up (mkdtemp makes 0700) and swap the staged site into place; the
+        previous site goes to ``discard`` (default: deleted here)."""
         (self.path / MARKER).write_text("built by publisher; this folder is replaced by each "
                                         "build\n", encoding="utf-8")
         os.chmod(self.path, SITE_MODE)
@@ -91,9 +98,9 @@ class Staging:
             old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}-old-", dir=self.out.parent))
             os.rename(self.out, old / self.out.name)
         os.rename(self.path, self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
         self._release()
+        if old is not None:
+            (discard or _delete)(old)
 
     def abandon(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

@@ -192,39 +192,22 @@ def _incident_status(latest: Message) -> Status:
     return Status.INVESTIGATING
 
 
-def _status_for(thread: Thread, first: Message, latest: Message, now: datetime
-                ) -> Status | None:
-    """A thread's status at ``now`` from its first and latest published messages."""
+def status_of(kind: ThreadKind, latest: Message, start: datetime, now: datetime
+              ) -> Status | None:
+    """A thread's status at ``now`` from its latest published message and its start: the
+    part of ``thread_state`` the API also needs at each message's send time."""
     meta = latest.meta
-    window = meta.window
-    start = (window.start if window and window.start else None) or first.send_at
-    assert start is not None
-    if thread.kind is ThreadKind.MAINTENANCE:
+    if kind is ThreadKind.MAINTENANCE:
         declared = meta.status
         if declared is None and latest.type in (MessageType.ALL_CLEAR,
                                                 MessageType.POST_INCIDENT_REVIEW):
             declared = Status.COMPLETED  # an all-clear ends the work, even before its window
+        window = meta.window
         end = (window.actual_end or window.expected_end) if window else None
         return _maintenance_status(declared, start, end, now)
-    if thread.kind is ThreadKind.INCIDENT:
+    if kind is ThreadKind.INCIDENT:
         return _incident_status(latest)
     return None
-
-
-def statuses_at(thread: Thread, instants: list[datetime]) -> list[Status | None]:
-    """``thread_state(thread, t).status`` for each of ``instants`` (ascending), in one pass:
-    the API asks for the status after every update, and recomputing the whole state per
-    update made a thread of 10,000 updates quadratic."""
-    approved = [m for m in thread.messages if m.approved and m.send_at is not None]
-    found: list[Status | None] = []
-    index = 0
-    for instant in instants:
-        now = instant.astimezone(UTC)
-        while index < len(approved) and approved[index].send_at <= now:  # type: ignore[operator]
-            index += 1
-        found.append(_status_for(thread, approved[0], approved[index - 1], now)
-                     if index else None)
-    return found
 
 
 def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
@@ -242,7 +225,7 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     assert start is not None  # published messages always have send_at
 
     closer = next((m for m in published if m.closes), None)
-    status = _status_for(thread, published[0], latest, now)
+    status = status_of(thread.kind, latest, start, now)
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
         active = status in (Status.IN_PROGRESS, Status.VERIFYING)
@@ -380,3 +363,24 @@ def history(content: Content, report: StatusReport, days: int = 90) -> dict[str,
             bar.append(Day(day, status, tuple(ids)))
         out[service_id] = bar
     return out
+
+
+def next_change(report: StatusReport) -> datetime | None:
+    """The first instant after ``report.now`` at which the clock alone (no new message) would
+    change what ``evaluate`` says: a window opening or closing. None when nothing is planned.
+
+    Pages are a snapshot at ``now``; the site's script uses this to tell a reader when the
+    snapshot has been overtaken by a planned change, instead of re-evaluating it.
+    """
+    now = report.now
+    moments: list[datetime] = []
+    for state in report.threads.values():
+        if state.kind is ThreadKind.MAINTENANCE and state.open:
+            # declared verifying is final for the clock; scheduled/in progress move on time
+            if state.status is not Status.VERIFYING:
+                moments += [state.start, state.expected_end] if state.expected_end else [
+                    state.start]
+        elif state.kind is ThreadKind.INCIDENT and state.open:
+            moments.append(state.start)
+    future = [m.astimezone(UTC) for m in moments if m is not None and m.astimezone(UTC) > now]
+    return min(future, default=None)
