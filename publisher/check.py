@@ -20,6 +20,7 @@ from .content.model import Content
 from .errors import ContentError, Problem
 from .text import markup
 from .text.headers import header_problems
+from .text.recipients import recipient_problems
 from .text.snippets import snippet_problems
 
 
@@ -78,7 +79,8 @@ def check(root: Path, now: datetime) -> CheckResult:
         if content is not None:
             problems = problems + policy.evaluate(content, now)
             problems += snippet_problems(content)  # sms:/social: overrides that are too long
-            problems += header_problems(content)  # no CR/LF in any email header value
+            problems += header_problems(content)  # no line break in any email header value
+            problems += recipient_problems(content)  # recipients CSVs: inside, strict
             problems += provenance_problems(content)  # when verified approvals are required
     markup.save()
     return CheckResult(content, sorted(problems))

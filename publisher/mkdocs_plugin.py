@@ -41,6 +41,7 @@ from .check import check
 from .content import urls
 from .content.preview import published_copy
 from .errors import PublisherError
+from .outdir import Staging, output_problem
 from .pagecache import PageCache
 from .renderers import BuildContext, static_outputs
 from .renderers.feeds import alternate_links
@@ -51,6 +52,8 @@ from .text import markup
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+STAGED_ENV = "PUBLISHER_STAGED"
+"""Set by ``publisher build``, which stages and swaps the site itself."""
 PREVIEW_ENV = "PUBLISHER_PREVIEW"
 """A message id: build only its thread page, the message shown as published (preview)."""
 CACHED_TEMPLATE = "publisher-cached-page.html"
@@ -72,6 +75,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
+        self.command = ""
+        self.staging: Staging | None = None
         self.preview: str | None = None
         self.pagecache: PageCache | None = None
         self.hits: dict[str, str] = {}
@@ -81,6 +86,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def _resolve(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
         return (base / value).resolve()
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
@@ -96,6 +104,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                 + "\n".join(str(p) for p in problems))
         for problem in result.warnings:
             log.info("%s", problem)
+        self._stage(config)
         assert result.content is not None
         content = result.content
         self.preview = os.environ.get(PREVIEW_ENV) or None
@@ -109,7 +118,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model = SiteModel(ctx)
         self._theme_overrides(config, templates.project_dir(self.root))
         organisation = result.content.organisation
-        config.site_name = organisation.name
+        # The theme prints site_name unescaped in places, escaped (| e) in others: Markup is
+        # escaped exactly once in both.
+        config.site_name = escape(organisation.name)
         if not config.site_url:
             config.site_url = organisation.base_url
         # Sitemaps carry a build date: make it the build's instant, so builds are reproducible.
@@ -123,6 +134,32 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                                    ) if alone else None
         self.hits = {}
         return config
+
+    def _stage(self, config: MkDocsConfig) -> None:
+        """Under ``mkdocs build``, the same output guard and atomic swap as ``publisher
+        build``: build into a staging folder, swap it in after the build (``on_post_build``)."""
+        if self.command not in ("build", "gh-deploy") or os.environ.get(STAGED_ENV):
+            return
+        assert self.root is not None
+        problem = output_problem(Path(config.site_dir), self.root)
+        if problem:
+            raise PluginError(f"publisher: {problem}")
+        self.staging = Staging(Path(config.site_dir))
+        config.site_dir = str(self.staging.path)
+
+    def _publish_staged(self, config: MkDocsConfig) -> None:
+        if self.staging is not None:
+            self.staging.publish()
+            config.site_dir = str(self.staging.out)
+            self.staging = None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.staging is not None:
+            self.staging.abandon()
+            self.staging = None
+
+    def on_shutdown(self) -> None:
+        self.on_build_error(error=Exception("shutdown"))
 
     @staticmethod
     def _theme_overrides(config: MkDocsConfig, project: Path) -> None:
@@ -235,6 +272,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         if self.pagecache is not None:
             self.pagecache.blobs.prune()
         markup.save()
+        self._publish_staged(config)  # last: the site is complete
 
     # -- serve: rebuild when the content or the templates change
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .options import CONTENT_ARG, now_option, reported, resolve_now
 
@@ -81,8 +82,8 @@ def archive_command(content_dir: Path, fmt: str) -> None:
             f"  [red]({', '.join(sorted(states - settled))})[/]"
         console.print(f"[bold]{data.get('first_sent') or 'not sent'}[/]  {data['message']} "
                       f"r{data['revision']}  {data.get('message_id', '')}{flag}")
-        console.print(f"    subject: {data.get('subject', '')}")
-        console.print(f"    to: {', '.join(record.to) or '-'}")
+        console.print(f"    subject: {escape(str(data.get('subject', '')))}")
+        console.print(f"    to: {escape(', '.join(record.to)) or '-'}")
         if record.open:
             # Until an operator acts (resend, `publisher ledger resolve`), say who is missing.
             counts = ", ".join(f"{n} {state}" for state, n in sorted(record.open.items()))

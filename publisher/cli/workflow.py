@@ -234,6 +234,7 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     import json
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -267,8 +268,8 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
         who = (f"{row.person_name} ({row.role_name})" if row.person_name
                else ("✖ nobody available" + (f" ({row.role_name})" if row.role_name else ""))
                if row.role else "—")
-        table.add_row(due, f"{row.thread_title}\n[dim]{row.message.id}[/]", stage,
-                      row.next_step, who)
+        table.add_row(due, f"{escape(row.thread_title)}\n[dim]{row.message.id}[/]", stage,
+                      Text(row.next_step), Text(who))
     console.print(table)
     if not no_html:
         console.print(f"wrote {html} (internal)")
