@@ -17,7 +17,7 @@ from pathlib import Path
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from .errors import ConfigError, PublisherError
+from .errors import ConfigError, Problem, PublisherError
 from .mkdocs_plugin import CONTENT_ENV
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,8 +36,11 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
     raise ConfigError(f"no mkdocs.yml found for {root} (give one with --config-file)")
 
 
-def build(root: Path, now: datetime, out: Path, config_file: Path | None = None) -> Path:
-    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``."""
+def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
+          held: dict[str, list[Problem]] | None = None) -> Path:
+    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
+
+    ``held``, when given, is filled with the messages left out of the site and why."""
     config_path = find_config(root, config_file)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -53,6 +56,10 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None)
             mkdocs_build(config)
         finally:
             config.plugins.on_shutdown()
+        plugin = config.plugins.get("publisher")
+        result = getattr(plugin, "result", None)
+        if held is not None and result is not None:
+            held.update(result.held)
     except Exception as exc:  # whatever broke (content, template, disk), publish nothing
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc

@@ -89,6 +89,19 @@ def print_problems(console: Console, result: CheckResult) -> None:
                 console.print(Text(f"           next: {problem.action}", style="cyan"))
 
 
+def print_held(held: dict[str, list[Problem]]) -> None:
+    """List each held message with the errors holding it, on stderr (for the team's eyes)."""
+    if not held:
+        return
+    click.echo(f"held {len(held)} message(s), left out of every output until fixed:", err=True)
+    for message_id, problems in sorted(held.items()):
+        click.echo(f"  {message_id}", err=True)
+        for problem in problems:
+            click.echo(f"    {problem}", err=True)
+            if problem.action:
+                click.echo(f"      next: {problem.action}", err=True)
+
+
 @main.command("check")
 @CONTENT_ARG
 @now_option
@@ -111,6 +124,7 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
             "errors": len(result.errors),
             "warnings": len(result.warnings),
             "messages": len(result.content.messages) if result.content else 0,
+            "held": sorted(result.held),
             "problems": [p.as_dict() for p in result.problems],
         }, indent=2))
     else:
@@ -133,10 +147,11 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
               show_default=True)
 @reported
 def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
-    """Show the traffic lights at --now as a table."""
+    """Show the traffic lights at --now as a table (held messages left out, listed)."""
     now = resolve_now(now_text)
     result = load_checked(content_dir, now)
     assert result.content is not None
+    print_held(result.held)
     report = evaluate(result.content, now)
     if fmt == "json":
         click.echo(json.dumps({

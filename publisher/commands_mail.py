@@ -27,15 +27,18 @@ from .cli import CONTENT_ARG, now_option, reported, resolve_now
               metavar="SECONDS", help="How long to wait for another sender to finish.")
 @click.option("--verbose", "-v", is_flag=True,
               help="List every held-back message and every direct-recipient batch.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any due message is held by an error (the rest is still sent).")
 @reported
 def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend: tuple[str, ...],
                  max_age: float, transport: str | None, lock_timeout: float,
-                 verbose: bool) -> None:
+                 verbose: bool, strict: bool) -> None:
     """Email approved, due messages (and post them to Teams/Slack webhooks), exactly once.
 
     Prints what goes to whom and why anything else is held back. Every delivery is recorded
-    in CONTENT_DIR/ledger (commit it) and every sent email in CONTENT_DIR/archive. Exit code 1
-    when anything failed or is unknown, now or from an earlier run.
+    in CONTENT_DIR/ledger (commit it) and every sent email in CONTENT_DIR/archive. A message
+    with an error is held (listed with why) and the rest is sent. Exit code 1 when anything
+    failed or is unknown, now or from an earlier run (or, with --strict, when one is held).
     """
     from .mail.run import Options, print_summary, send
 
@@ -46,7 +49,8 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
                       transport=transport, verbose=verbose)
     summary = send(content_dir, now, options, console)
     print_summary(console, summary)
-    sys.exit(0 if summary.ok else 1)
+    held = any(h.kind == "blocked" for h in summary.plan.held)
+    sys.exit(0 if summary.ok and not (strict and held) else 1)
 
 
 @click.command("archive")

@@ -1,8 +1,10 @@
 """The mkdocs plugin: a thin adapter from mkdocs to the framework-free site renderer.
 
-It loads and checks ``content/`` (any error stops the build with one ``PluginError`` listing
-every problem, so ``mkdocs build`` exits 1 and publishes nothing), adds every page as a
-generated file (nothing is written into ``docs_dir``), fills each page's content from
+It loads and checks ``content/``: an error that makes the whole site meaningless (a config
+file) stops the build with one ``PluginError`` listing every problem, so ``mkdocs build``
+exits 1 and publishes nothing; a message with an error is held (left out of every output and
+logged as a warning, so ``mkdocs build --strict`` still fails) and the rest builds. It adds
+every page as a generated file (nothing is written into ``docs_dir``), fills each page's content from
 ``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
 from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
 """
@@ -24,7 +26,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import clock
-from .core import check
+from .core import CheckResult, check
 from .errors import PublisherError
 from .renderers import BuildContext, static_outputs, urls
 from .renderers.site import Page as SitePage
@@ -54,6 +56,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
         self.templates: Path = TEMPLATES
+        self.result: CheckResult | None = None
+        """The check this build published from (``publisher build`` reports what is held)."""
 
     # -- configuration: load and check the content once per build
 
@@ -70,7 +74,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         except PublisherError as exc:
             raise PluginError(f"publisher: {exc}") from exc
         result = check(self.root, now)
-        if result.failed():
+        self.result = result
+        if result.unpublishable():
             problems = result.errors or result.problems
             raise PluginError(
                 f"publisher: {len(problems)} error(s) in {self.root}; nothing was built:\n"
@@ -93,7 +98,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     # -- files: every page and every other output is generated in memory
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        assert self.model is not None
+        assert self.model is not None and self.result is not None
+        # Logged here, not in on_config: mkdocs counts warnings (for --strict) only from now.
+        for held, why in self.result.held.items():
+            log.warning("held (left out of the site): %s: %s", held, why[0])
         self.pages = {}
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))

@@ -503,6 +503,9 @@ class Message:
     order: int = 0
     data: Any = field(default=None, repr=False, compare=False)
     """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+    held: bool = False
+    """Set by ``check`` when the message has an error: it is then in no output and no send,
+    while everything else publishes (one bad message holds only itself)."""
 
     def wrote(self, name: str) -> bool:
         """Whether this file itself sets a top-level field (rather than inheriting it)."""
@@ -537,8 +540,8 @@ class Message:
         return 2
 
     def is_published(self, now: datetime) -> bool:
-        """Approved and due: the only messages any output ever shows or sends."""
-        return self.approved and self.send_at is not None and self.send_at <= now
+        """Approved, not held and due: the only messages any output ever shows or sends."""
+        return self.approved and not self.held and self.send_at is not None and self.send_at <= now
 
 
 @dataclass

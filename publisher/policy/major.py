@@ -110,7 +110,7 @@ def _review_due(content: Content, rule: MajorIncidentRule, thread: Thread, now: 
         + (": overdue" if late else ""),
         f"write the review (lessons learnt, mitigations now in place): "
         f"{who_text(content, rule.responsible_role, now, services)}",
-        "type", severity=rule.severity if late else "warning")]
+        "type", severity=rule.severity if late else "warning", duty=True)]
 
 
 def cascade_plan(content: Content, policy: Policy, message: Message) -> list[CascadeRow]:

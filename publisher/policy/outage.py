@@ -56,7 +56,7 @@ def acknowledgment(content: Content, rule: AcknowledgmentRule, thread: Thread, n
         f"message in the thread acknowledges it on a broadcast channel ({shown})",
         "send an acknowledgment now: "
         + who_text(content, rule.responsible_role, now, services_of(first)),
-        "channels", severity=rule.open_severity if open_ else rule.severity)]
+        "channels", severity=rule.open_severity if open_ else rule.severity, duty=True)]
 
 
 def _expected_end(thread: Thread, rule: ExtensionRule, until: datetime) -> datetime | None:
@@ -97,7 +97,7 @@ def extension(content: Content, rule: ExtensionRule, thread: Thread, now: dateti
         f"without an extension message",
         f"send an extension with a new expected end: drafted by "
         f"{who_text(content, rule.responsible_role, now, services)}; approved by {approvers}",
-        "window.expected_end", severity=severity)]
+        "window.expected_end", severity=severity, duty=True)]
 
 
 def all_clear(content: Content, rule: AllClearRule, thread: Thread, now: datetime
@@ -137,5 +137,5 @@ def all_clear(content: Content, rule: AllClearRule, thread: Thread, now: datetim
             f"all-clear and no {what}",
             "send the all-clear (or an extension): "
             + who_text(content, rule.responsible_role, now, services),
-            "window.expected_end", severity=rule.open_severity)]
+            "window.expected_end", severity=rule.open_severity, duty=True)]
     return []
