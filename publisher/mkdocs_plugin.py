@@ -4,9 +4,10 @@ It loads and checks ``content/``: an error that makes the whole site meaningless
 file) stops the build with one ``PluginError`` listing every problem, so ``mkdocs build``
 exits 1 and publishes nothing; a message with an error is held (left out of every output and
 logged as a warning, so ``mkdocs build --strict`` still fails) and the rest builds. It adds
-every page as a generated file (nothing is written into ``docs_dir``), fills each page's content from
-``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
-from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
+every page as a generated file (nothing is written into ``docs_dir``), fills each page's
+content from ``renderers.site``, and adds every non-page output (feeds, API, banner,
+calendar, badges) from ``renderers.static_outputs``. ``mkdocs serve`` also watches
+content/ and site_templates/.
 """
 
 from __future__ import annotations
