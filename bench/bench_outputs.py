@@ -29,10 +29,10 @@ sys.path.insert(0, str(HERE))
 
 from generate import DEMO, generate  # noqa: E402
 
-from publisher.load import load_content  # noqa: E402
+from publisher.content.load import load_content  # noqa: E402
 from publisher.renderers import PRODUCERS, BuildContext, static_outputs  # noqa: E402
 from publisher.renderers.common import body_html  # noqa: E402
-from publisher.renderers.snippets import snippet, snippet_problems  # noqa: E402
+from publisher.text.snippets import snippet, snippet_problems  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-18T10:30:00+00:00")
 

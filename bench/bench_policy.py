@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
 
 from publisher import policy
-from publisher.load import load_content
+from publisher.content.load import load_content
 
 NOW = datetime.fromisoformat("2026-11-18T10:30:00+00:00")
 

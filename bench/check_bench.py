@@ -30,8 +30,8 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
-from publisher.core import check  # noqa: E402
-from publisher.load import load_content  # noqa: E402
+from publisher.check import check  # noqa: E402
+from publisher.content.load import load_content  # noqa: E402
 
 NOW = "2026-11-18T10:30:00+00:00"
 TARGET = 1.5

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 import yaml  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from publisher.core import check  # noqa: E402
+from publisher.check import check  # noqa: E402
 from publisher.mail.run import Options, send  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-18T09:15:00+00:00")

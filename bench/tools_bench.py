@@ -23,8 +23,9 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
-from publisher.load import load_content  # noqa: E402
-from publisher.tools import pipeline, provenance, record  # noqa: E402
+from publisher.content.load import load_content  # noqa: E402
+from publisher.policy import provenance  # noqa: E402
+from publisher.workflow import pipeline, record  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-18T10:30:00+00:00")
 

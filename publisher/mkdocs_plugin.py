@@ -8,6 +8,11 @@ every page as a generated file (nothing is written into ``docs_dir``), fills eac
 content from ``renderers.site``, and adds every non-page output (feeds, API, banner,
 calendar, badges) from ``renderers.static_outputs``. ``mkdocs serve`` also watches
 content/ and site_templates/.
+
+The theme overrides, stylesheet and script ship inside the package: the plugin puts the
+packaged ``overrides`` folder into the theme's search path (after the organisation's own
+``site_templates/overrides``, before mkdocs-material) and adds the assets as generated files,
+so an organisation's mkdocs.yml needs no ``custom_dir`` and its ``docs_dir`` stays empty.
 """
 
 from __future__ import annotations
@@ -26,13 +31,13 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from . import clock
-from .core import CheckResult, check
+from . import clock, templates
+from .check import CheckResult, check
+from .content import urls
 from .errors import PublisherError
-from .renderers import BuildContext, static_outputs, urls
+from .renderers import BuildContext, static_outputs
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
-from .renderers.site_html import TEMPLATES, environment
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
@@ -44,8 +49,6 @@ class PublisherConfig(Config):
     """The content directory, relative to mkdocs.yml."""
     now = c.Optional(c.Type(str))
     """The instant to build at (ISO 8601); default ``$PUBLISHER_NOW``, else the real time."""
-    templates = c.Optional(c.Type(str))
-    """Page templates folder, relative to mkdocs.yml; default ``site_templates/pages``."""
 
 
 class PublisherPlugin(BasePlugin[PublisherConfig]):
@@ -56,7 +59,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
-        self.templates: Path = TEMPLATES
         self.result: CheckResult | None = None
         """The check this build published from (``publisher build`` reports what is held)."""
 
@@ -68,8 +70,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
-        self.templates = (self._resolve(config, self.config.templates)
-                          if self.config.templates else TEMPLATES)
         try:
             now = clock.now(self.config.now)
         except PublisherError as exc:
@@ -85,8 +85,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             log.info("%s", problem)
         assert result.content is not None
         ctx = BuildContext.at(result.content, now)
-        environment.cache_clear()  # serve: pick up edited templates on every rebuild
-        self.model = SiteModel(ctx, self.templates)
+        templates.clear_cache()  # serve: pick up edited templates on every rebuild
+        self.model = SiteModel(ctx)
+        self._theme_overrides(config, templates.project_dir(self.root))
         organisation = result.content.organisation
         config.site_name = organisation.name
         if not config.site_url:
@@ -95,6 +96,16 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
         return config
+
+    @staticmethod
+    def _theme_overrides(config: MkDocsConfig, project: Path) -> None:
+        """Organisation overrides, then ours, then the theme's own templates."""
+        dirs = config.theme.dirs
+        wanted = [str(p) for p in templates.search_path("overrides", project)]
+        for folder in reversed(wanted):
+            if folder not in dirs:
+                # after a custom_dir the organisation set in mkdocs.yml, before the theme
+                dirs.insert(1 if config.theme.custom_dir else 0, folder)
 
     # -- files: every page and every other output is generated in memory
 
@@ -109,6 +120,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self.pages[page.src_uri] = page
         for path, data in static_outputs(self.model.ctx).items():
             self._add(files, File.generated(config, path, content=data))
+        project = templates.project_dir(self.model.ctx.content.root)
+        for name in ASSETS:
+            if files.get_file_from_path(f"assets/{name}") is None:  # docs_dir's copy wins
+                data = templates.read_bytes("assets", name, project)
+                files.append(File.generated(config, f"assets/{name}", content=data))
         return files
 
     @staticmethod
@@ -162,9 +178,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.root is not None:
             server.watch(str(self.root))
-        server.watch(str(self.templates.parent))
+            overrides = templates.project_dir(self.root) / templates.OVERRIDES_FOLDER
+            if overrides.is_dir():
+                server.watch(str(overrides))
         return server
 
 
+ASSETS = ("status.css", "status.js")
+"""The site's own stylesheet and script, referenced by ``extra_css``/``extra_javascript``."""
 NAV_PATHS = frozenset({"", "services/", urls.history_path(), urls.newsroom_path()})
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from .model import (
+from .content.model import (
     CLOSED_STATUSES,
     ComponentStatus,
     Content,

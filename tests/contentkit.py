@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 from conftest import MINI
 
-from publisher.load import load_content
-from publisher.model import Content
+from publisher.content.load import load_content
+from publisher.content.model import Content
 
 CONFIG = ("organisation.yml", "services.yml", "audiences.yml", "people.yml")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from publisher.core import check
+from publisher.check import check
 from publisher.errors import Problem
 
 REPO = Path(__file__).resolve().parent.parent

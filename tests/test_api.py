@@ -12,7 +12,7 @@ import pytest
 from conftest import DEMO, DEMO_NOW
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from publisher.load import load_content
+from publisher.content.load import load_content
 from publisher.renderers import BuildContext
 from publisher.renderers.api import produce_api
 

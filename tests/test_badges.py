@@ -9,10 +9,10 @@ from xml.etree import ElementTree
 
 from conftest import DEMO, DEMO_NOW
 
-from publisher.load import load_content
+from publisher.content.load import load_content
+from publisher.content.urls import badge_path
 from publisher.renderers import BuildContext
 from publisher.renderers.badges import FILL, produce_badges
-from publisher.renderers.urls import badge_path
 
 SVG = "{http://www.w3.org/2000/svg}"
 

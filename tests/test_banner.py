@@ -10,7 +10,7 @@ from pathlib import Path
 import lxml.html
 from conftest import DEMO, DEMO_NOW
 
-from publisher.load import load_content
+from publisher.content.load import load_content
 from publisher.renderers import BuildContext, static_outputs
 from publisher.renderers.banner import produce_banner
 

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from site_build import REPO, built_site
 
-from publisher.load import load_content
-from publisher.renderers import urls
+from publisher.content import urls
+from publisher.content.load import load_content
 from publisher.status import evaluate
 from tests.conftest import DEMO, DEMO_NOW, MINI
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from conftest import DEMO, DEMO_NOW
 from icalendar import Calendar
 
-from publisher.load import load_content
-from publisher.model import Content
+from publisher.content.load import load_content
+from publisher.content.model import Content
+from publisher.content.urls import calendar_path
 from publisher.renderers import BuildContext
 from publisher.renderers.calendar import produce_calendars
-from publisher.renderers.urls import calendar_path
 
 LOGIN = "2026-03-21-login-page-update@status.westmarch.example"
 CATALOGUE = "2026-11-18-library-catalogue-upgrade@status.westmarch.example"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_NOW, MINI
 
-from publisher.load import load_content
+from publisher.content.load import load_content
 
 BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())

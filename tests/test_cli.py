@@ -19,7 +19,7 @@ from conftest import DEMO, DEMO_NOW, MINI
 from jsonschema import Draft202012Validator, FormatChecker
 
 from publisher.cli import main
-from publisher.load import split_front_matter
+from publisher.content.load import split_front_matter
 
 BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken"
 

@@ -10,12 +10,12 @@ import feedparser
 import pytest
 from conftest import DEMO, DEMO_NOW
 
-from publisher.load import load_content
-from publisher.model import Content
+from publisher.content.load import load_content
+from publisher.content.model import Content
+from publisher.content.urls import feed_path
 from publisher.renderers import BuildContext
 from publisher.renderers.common import is_public
 from publisher.renderers.feeds import AGGREGATE_LIMIT, alternate_links, produce_feeds
-from publisher.renderers.urls import feed_path
 
 BASE = "https://status.westmarch.example/"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import DEMO_NOW, REPO
 
-from publisher.core import check
+from publisher.check import check
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate

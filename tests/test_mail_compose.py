@@ -9,10 +9,10 @@ import pytest
 from conftest import DEMO_NOW
 from mail_helpers import edit_yaml
 
-from publisher.core import check
+from publisher.check import check
+from publisher.content.model import Content
 from publisher.mail.compose import compose, html_to_text
-from publisher.mail.headers import UnsafeHeader, subject
-from publisher.model import Content
+from publisher.text.headers import UnsafeHeader, subject
 
 XSS_BODY = """Hello <script>alert(1)</script> world.
 

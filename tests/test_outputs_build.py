@@ -12,7 +12,7 @@ import lxml.html
 from conftest import DEMO, DEMO_NOW
 from site_build import built_site
 
-from publisher.load import load_content
+from publisher.content.load import load_content
 from publisher.renderers import BuildContext, static_outputs
 
 KEY_FILES = ("feeds/all.xml", "feeds/all.atom", "api/v2/summary.json", "banner.json",

@@ -12,9 +12,9 @@ import pytest
 from policy_fixtures import findings, planned, westmarch, write
 
 from publisher import policy
-from publisher.core import check
+from publisher.check import check
+from publisher.content.load import load_content
 from publisher.errors import ContentError
-from publisher.load import load_content
 from tests.conftest import DEMO_NOW, MINI
 
 BAD_SCHEMA = """\

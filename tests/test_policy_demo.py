@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from publisher import policy
-from publisher.core import check
-from publisher.load import load_content
+from publisher.check import check
+from publisher.content.load import load_content
 from tests.conftest import DEMO, DEMO_NOW
 
 

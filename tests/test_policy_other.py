@@ -10,7 +10,7 @@ from typing import Any
 from policy_fixtures import NOW, findings, other, planned, steps, westmarch, write
 
 from publisher import policy
-from publisher.load import load_content
+from publisher.content.load import load_content
 
 NOTICE = "2026/2026-12-14-learning-upgrade/01-notice.md"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from policy_fixtures import findings, follow_up, outage, steps, westmarch, write
 
 from publisher import policy
-from publisher.load import load_content
+from publisher.content.load import load_content
 
 THREAD = "2026/2026-11-18-learn-down"
 

@@ -20,7 +20,7 @@ from policy_fixtures import (
 )
 
 from publisher import policy
-from publisher.load import load_content
+from publisher.content.load import load_content
 
 NOTICE = "2026/2026-12-05-learn-upgrade/01-notice.md"
 OUTAGE = "2026/2026-11-18-learn-down/01-notice.md"

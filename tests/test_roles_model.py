@@ -11,8 +11,8 @@ from conftest import MINI
 from contentkit import front, load
 from pydantic import ValidationError
 
-from publisher.load import load_content
-from publisher.model import (
+from publisher.content.load import load_content
+from publisher.content.model import (
     BusinessHours,
     ComponentStatus,
     Content,
@@ -21,7 +21,7 @@ from publisher.model import (
     Period,
     Person,
 )
-from publisher.roles import chain, first_available, may_act, roles_of
+from publisher.content.roles import chain, first_available, may_act, roles_of
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -11,9 +11,9 @@ import pytest
 from lxml import html as lhtml
 from site_build import REPO, built_site
 
-from publisher.load import load_content
-from publisher.model import Content, ThreadKind
-from publisher.renderers import urls
+from publisher.content import urls
+from publisher.content.load import load_content
+from publisher.content.model import Content, ThreadKind
 from publisher.renderers.site import PER_PAGE
 from publisher.status import StatusReport, evaluate, history
 from tests.conftest import DEMO, DEMO_NOW
@@ -259,9 +259,9 @@ def test_no_request_to_another_host(site: Path) -> None:
 
 def test_nothing_written_into_docs_dir(site: Path) -> None:
     del site  # built already
-    docs = REPO / "site_templates" / "docs"
+    docs = REPO / "site_templates" / "static"
     assert sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()) == [
-        "assets/status.css", "assets/status.js"]
+        ".gitkeep"]
 
 
 def test_drafts_in_the_mini_fixture(mini_root: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,21 +87,16 @@ def test_broken_template_keeps_the_site(tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(DEMO, DEMO_NOW, out, REPO / "mkdocs.yml")
     before = snapshot(out)
-    templates = tmp_path / "pages"
-    templates.mkdir()
-    for source in (REPO / "site_templates" / "pages").iterdir():
-        (templates / source.name).write_text(source.read_text())
-    (templates / "thread.html").write_text("{{ no_such_variable.attribute }}")
-    config = tmp_path / "mkdocs.yml"
-    config.write_text((REPO / "mkdocs.yml").read_text()
-                      .replace("docs_dir: site_templates/docs",
-                               f"docs_dir: {REPO}/site_templates/docs")
-                      .replace("custom_dir: site_templates/overrides",
-                               f"custom_dir: {REPO}/site_templates/overrides")
-                      .replace("content: content",
-                               f"content: content\n      templates: {templates}"))
+    # The same content in a project whose one overridden page template is broken.
+    project = tmp_path / "project"
+    shutil.copytree(DEMO, project / "content")
+    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "site_templates" / "static").mkdir(parents=True)
+    (project / "site_templates" / "pages").mkdir()
+    (project / "site_templates" / "pages" / "thread.html").write_text(
+        "{{ no_such_variable.attribute }}")
     try:
-        build(DEMO, DEMO_NOW, out, config)
+        build(project / "content", DEMO_NOW, out, project / "mkdocs.yml")
     except BuildError as exc:
         assert "unchanged" in str(exc)
     else:

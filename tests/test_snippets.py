@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import DEMO, DEMO_NOW
 
-from publisher.core import check
-from publisher.load import load_content
-from publisher.model import Content
-from publisher.renderers.snippets import LIMITS, snippet, thread_link
+from publisher.check import check
+from publisher.content.load import load_content
+from publisher.content.model import Content
+from publisher.text.snippets import LIMITS, snippet, thread_link
 
 EXAMS = "2026-03-09-online-exams-major-incident/01-declared"
 OUTAGE = "messages/2026/2026-11-18-student-records-outage/01-notice.md"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from contentkit import front, load
 
-from publisher.model import ComponentStatus, Status
+from publisher.content.model import ComponentStatus, Status
 from publisher.status import LIGHTS, Indicator, evaluate, history, thread_state
 
 LONDON = ZoneInfo("Europe/London")
@@ -320,7 +320,7 @@ def test_lights_never_colour_alone() -> None:
 
 
 def test_demo_at_demo_moment(demo_root: Path, demo_now: datetime) -> None:
-    from publisher.load import load_content
+    from publisher.content.load import load_content
 
     content, _ = load_content(demo_root)
     assert content is not None

@@ -13,7 +13,7 @@ from contentkit import front
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publisher.load import load_content
+from publisher.content.load import load_content
 from publisher.status import StatusReport, evaluate, history
 
 SERVICES = ["email", "calendar", "vle", "hpc"]

@@ -10,8 +10,8 @@ from conftest import DEMO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publisher.load import split_front_matter
-from publisher.yamlsource import LineDict, LineList, error_line, line_map, load_yaml
+from publisher.content.load import split_front_matter
+from publisher.content.yamlsource import LineDict, LineList, error_line, line_map, load_yaml
 
 DOCUMENTS = [
     "a: &x [1, 2]\nb: *x\n",

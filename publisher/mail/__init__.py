@@ -8,6 +8,6 @@ SMTP), ``webhooks``, ``ledger`` (intent before, result after), ``archive``, and 
 
 from __future__ import annotations
 
-from .headers import header_problems
+from ..text.headers import header_problems
 
 __all__ = ["header_problems"]

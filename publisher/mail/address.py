@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..model import Content, Message
+from ..content.model import Content, Message
 
 Kind = Literal["lists", "direct", "webhook"]
 

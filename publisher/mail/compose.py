@@ -16,19 +16,18 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from functools import lru_cache
 from pathlib import Path
 
 import css_inline
 import jinja2
 from markupsafe import Markup
 
-from ..model import Channel, Content, Message, Thread
-from ..renderers.markup import plain, to_html
-from ..renderers.urls import absolute, message_path
-from .headers import message_id, refuse_unsafe, subject
+from .. import templates
+from ..content.model import Channel, Content, Message, Thread
+from ..content.urls import absolute, message_path
+from ..text.headers import message_id, refuse_unsafe, subject
+from ..text.markup import plain, to_html
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "site_templates" / "email"
 FAQ_HEADINGS = (
     ("nature", "What has happened"),
     ("business_continuity", "Business continuity"),
@@ -57,17 +56,15 @@ class Composed:
     text: str
 
 
-@lru_cache(maxsize=4)
-def _environment(directory: str) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
-                                            default_for_string=False),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+_AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
+                                       default_for_string=False)
+"""HTML parts are escaped, the text part is not (it is plain text, never parsed as markup)."""
+
+
+def _environment(project: Path) -> jinja2.Environment:
+    return templates.environment(
+        "email", project, autoescape=_AUTOESCAPE, undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|tr|pre|blockquote|dl|dd|dt|table|ul|ol)>", re.I)
@@ -126,9 +123,9 @@ def email_thread(thread: Thread) -> list[Message]:
 
 
 def compose(content: Content, thread: Thread, message: Message, now: datetime,
-            to: list[str], templates: Path | None = None) -> Composed:
+            to: list[str]) -> Composed:
     """Render ``message`` as an EmailMessage addressed ``To:`` the given list addresses."""
-    env = _environment(str(templates or TEMPLATES))
+    env = _environment(templates.project_dir(content.root))
     org = content.organisation
     subj = subject(message, thread)
     link = absolute(content, message_path(thread, message))

@@ -18,13 +18,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..core import CheckResult, check
+from ..check import CheckResult, check
+from ..content.model import Content
 from ..errors import ContentError
-from ..model import Content
+from ..text.headers import UnsafeHeader
 from . import archive, webhooks
 from .address import Delivery
 from .compose import Composed, _facts, compose, html_to_text, sender_address
-from .headers import UnsafeHeader
 from .ledger import Ledger
 from .select import Held, Outgoing, Plan, plan
 from .transport import Backoff, Outcome, Transport, make_transport
@@ -255,8 +255,8 @@ def _post(content: Content, composed: Composed, delivery: Delivery,
     if not url:
         return Outcome("failed", f"${delivery.url_env} is not set")
     build = webhooks.PAYLOADS[delivery.webhook_kind]
-    from ..renderers.markup import to_html
-    from ..renderers.urls import absolute, message_path
+    from ..content.urls import absolute, message_path
+    from ..text.markup import to_html
 
     message = composed.message
     thread = content.threads[message.thread_id]

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..core import CheckResult
-from ..model import Channel, Content, Message, Thread
+from ..check import CheckResult
+from ..content.model import Channel, Content, Message, Thread
 from .address import Delivery, address
 from .ledger import Entry, Ledger
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ..content.model import SmtpSettings
 from ..errors import ConfigError
-from ..model import SmtpSettings
 
 OutcomeState = Literal["sent", "failed", "unknown"]
 PAUSE_HOOK = "PUBLISHER_MAIL_PAUSE_AFTER_DATA"

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from ..content.model import Channel, Content, Message, Stage
 from ..errors import ContentError, Problem, Severity
-from ..model import Channel, Content, Message, Stage
 from . import approvers, audience, channels, exceptions, leadtime, major, outage, workflow
 from .base import CascadeRow, PendingStep, StepRequirement, finding, role_name
 from .config import EmailDownRule, FallbacksRule, Policy, json_schema

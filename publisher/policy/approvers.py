@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import roles
+from ..content import roles
+from ..content.model import Content, Message, Stage
 from ..errors import Problem
-from ..model import Content, Message, Stage
 from .base import finding, role_name, services_of, who, who_text
 from .config import Policy
 from .workflow import matched, performer_ok, plan

@@ -3,8 +3,8 @@ they apply to")."""
 
 from __future__ import annotations
 
+from ..content.model import Content, Message, Stage
 from ..errors import Problem
-from ..model import Content, Message, Stage
 from .base import finding
 from .config import AudienceFitRule
 

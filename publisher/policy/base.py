@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import roles
+from ..content import roles
+from ..content.model import CLOSED_STATUSES, Content, Message, MessageType, Thread
 from ..errors import Problem, Severity
-from ..model import CLOSED_STATUSES, Content, Message, MessageType, Thread
 from .config import Policy
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..content.model import Channel, Content, Message, Stage
 from ..errors import Problem
-from ..model import Channel, Content, Message, Stage
 from .base import finding, is_closed
 from .config import ChannelMatrixRule, EmailDownRule, MatrixCategory
 

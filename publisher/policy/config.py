@@ -14,9 +14,16 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..content.model import (
+    Channel,
+    ComponentStatus,
+    Content,
+    MessageType,
+    ThreadKind,
+    WorkflowException,
+)
+from ..content.yamlsource import line_map
 from ..errors import ContentError, Problem, Severity, relpath
-from ..model import Channel, ComponentStatus, Content, MessageType, ThreadKind, WorkflowException
-from ..yamlsource import line_map
 
 SeverityName = Literal["error", "warning"]
 Verdict = Literal["appropriate", "justify", "refused"]
@@ -355,7 +362,7 @@ def _locate(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[Base
 def _schema_problems(exc: ValidationError, data: Any, source: str, lines: dict[str, int]
                      ) -> list[Problem]:
     """Each validation error as ``policy.yml:line: field: what is wrong (allowed: …)``."""
-    from ..loadconfig import _describe, _dotted
+    from ..content.config import _describe, _dotted
 
     problems: list[Problem] = []
     for error in exc.errors():

@@ -3,8 +3,8 @@ it — a smaller group, a preapproved template, a reminder of an approved messag
 
 from __future__ import annotations
 
+from ..content.model import Content, Message, Stage, WorkflowException
 from ..errors import Problem
-from ..model import Content, Message, Stage, WorkflowException
 from .base import finding
 from .config import ExceptionsRule, Policy
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..content.model import Content, Message, Stage
 from ..errors import Problem
-from ..model import Content, Message, Stage
 from .base import finding, services_of, who_text
 from .config import LeadTimeRule, Policy
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..content.model import Content, Message, MessageType, Thread
 from ..errors import Problem
-from ..model import Content, Message, MessageType, Thread
 from ..status import thread_state
 from .base import CascadeRow, finding, role_name, services_of, who, who_text
 from .config import MajorIncidentRule, Policy

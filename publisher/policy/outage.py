@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..content.model import (
+    ComponentStatus,
+    Content,
+    Message,
+    MessageType,
+    Stage,
+    Thread,
+    ThreadKind,
+)
 from ..errors import Problem
-from ..model import ComponentStatus, Content, Message, MessageType, Stage, Thread, ThreadKind
 from ..status import thread_state
 from .base import finding, is_closed, services_of, who_text
 from .config import AcknowledgmentRule, AllClearRule, ExtensionRule

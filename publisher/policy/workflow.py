@@ -12,9 +12,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from .. import roles
+from ..content import roles
+from ..content.model import Content, Message, Stage, Step
 from ..errors import Problem
-from ..model import Content, Message, Stage, Step
 from .base import PendingStep, StepRequirement, finding, role_name, services_of, who, who_text
 from .config import ExceptionSpec, Policy, StepSpec, WorkflowSpec
 

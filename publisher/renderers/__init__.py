@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..model import Content
+from ..content.model import Content
 from ..status import StatusReport, evaluate
 
 

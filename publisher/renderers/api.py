@@ -16,12 +16,12 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from ..model import ComponentStatus, Message, Status, ThreadKind
+from ..content.model import ComponentStatus, Message, Status, ThreadKind
+from ..content.urls import API_ROOT
 from ..status import Indicator, ThreadState, thread_state
+from ..text.markup import plain
 from . import BuildContext
 from .common import dumps, is_public, public_messages, text_of, thread_url
-from .markup import plain
-from .urls import API_ROOT
 
 LIST_LIMIT = 50
 """incidents.json and scheduled-maintenances.json list the 50 most recent, as Statuspage does."""

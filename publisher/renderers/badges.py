@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from ..model import ComponentStatus
+from ..content.model import ComponentStatus
+from ..content.urls import badge_path
 from ..status import LIGHTS
+from ..text.markup import plain
 from . import BuildContext
-from .markup import plain
-from .urls import badge_path
 
 FILL = {
     # colour name → (background, text); each pair at least 4.5:1 (WCAG 2.2 AA)

@@ -14,19 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
-from ..model import Channel, ComponentStatus, Impact, ThreadKind
+from .. import templates
+from ..content.model import Channel, ComponentStatus, Impact, ThreadKind
+from ..content.urls import BANNER_FILES
 from ..status import ThreadState
+from ..text.markup import plain
 from . import BuildContext
 from .common import dumps, iso, message_url, summary_of, thread_revision
-from .markup import plain
-from .urls import BANNER_FILES
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "banner"
 BANNER_CSS = "banner.css"
 """Served next to banner.js; the script links it (no inline style, so a strict CSP holds)."""
 LEVEL_WORDS = {"outage": "Outage", "degraded": "Service problem",
@@ -98,22 +97,22 @@ def active_banners(ctx: BuildContext) -> list[Banner]:
     return banners
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True)
+def _environment(project: Path) -> jinja2.Environment:
+    return templates.environment("banner", project, autoescape=True, trim_blocks=True,
+                                 lstrip_blocks=True)
 
 
 def produce_banner(ctx: BuildContext) -> dict[str, bytes]:
     banners = active_banners(ctx)
     data = {"status_url": ctx.base_url, "banners": [b.as_json() for b in banners]}
     showing = [b for b in banners if b.showing(ctx.now)]
-    html = _environment().get_template("banner.html").render(
+    project = templates.project_dir(ctx.content.root)
+    html = _environment(project).get_template("banner.html").render(
         banners=showing, status_url=ctx.base_url)
     json_name, html_name, js_name = BANNER_FILES
     return {
         json_name: dumps(data),
         html_name: html.encode("utf-8"),
-        js_name: (TEMPLATES / "banner.js").read_bytes(),
-        BANNER_CSS: (TEMPLATES / "banner.css").read_bytes(),
+        js_name: templates.read_bytes("banner", "banner.js", project),
+        BANNER_CSS: templates.read_bytes("banner", "banner.css", project),
     }

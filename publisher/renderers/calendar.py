@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 
-from ..model import Status, ThreadKind
+from ..content.model import Status, ThreadKind
+from ..content.urls import calendar_path
 from ..status import ThreadState
+from ..text.markup import plain
 from . import BuildContext
 from .common import public_messages, text_of, thread_revision, thread_url
-from .markup import plain
-from .urls import calendar_path
 
 DEFAULT_LENGTH = timedelta(hours=1)
 """A window announced without an end shows as an hour, rather than not at all."""

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import nh3
 
-from ..model import Channel, Message, MessageType, Thread
+from ..content.model import Channel, Message, MessageType, Thread
+from ..content.urls import absolute, message_path, thread_path
 from ..status import ThreadState
-from .markup import plain, to_html
-from .urls import absolute, message_path, thread_path
+from ..text.markup import plain, to_html
 
 if TYPE_CHECKING:
     from . import BuildContext

@@ -16,11 +16,11 @@ from datetime import datetime
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from ..model import Message, ThreadKind
+from ..content.model import Message, ThreadKind
+from ..content.urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
+from ..text.markup import plain
 from . import BuildContext
 from .common import body_html, is_public, message_url, summary_of, title_of
-from .markup import plain
-from .urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
 
 AGGREGATE_LIMIT = 50
 """Items in a feed that spans many threads (all, news, service, group, audience): readers

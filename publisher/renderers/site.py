@@ -13,19 +13,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from .. import policy
+from .. import policy, templates
+from ..content import urls
+from ..content.model import ComponentStatus, Message, ThreadKind
 from ..errors import ContentError
-from ..model import ComponentStatus, Message, ThreadKind
 from ..status import Day, ThreadState, history
-from . import BuildContext, urls
-from .markup import plain, to_html
+from ..text.markup import plain, to_html
+from . import BuildContext
 from .site_html import (
-    TEMPLATES,
     duration,
     environment,
     indicator_light,
@@ -82,11 +81,11 @@ def month_key(value: datetime, ctx: BuildContext) -> str:
 class SiteModel:
     """Every page of the status site and newsroom for one ``BuildContext``."""
 
-    def __init__(self, ctx: BuildContext, templates: Path = TEMPLATES) -> None:
+    def __init__(self, ctx: BuildContext) -> None:
         self.ctx = ctx
         self.report = ctx.report
         self.tz = ctx.content.organisation.tz
-        self.env = environment(templates)
+        self.env = environment(templates.project_dir(ctx.content.root))
         self._history: dict[str, list[Day]] | None = None
         self._policy: policy.Policy | None = None
         by_service: dict[str, list[ThreadState]] = defaultdict(list)

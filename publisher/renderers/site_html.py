@@ -13,11 +13,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..model import ComponentStatus
+from .. import templates
+from ..content.model import ComponentStatus
 from ..status import LIGHTS, Indicator
-
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "site_templates" / "pages"
-"""Page templates (jinja). The theme overrides live next door in ``site_templates/overrides``."""
 
 INDICATOR_LIGHTS = {
     # The overall indicator as a light: colour, icon, word. Never colour alone.
@@ -93,17 +91,13 @@ def indicator_light(indicator: Indicator, sentence: str) -> dict[str, object]:
             "sentence": sentence}
 
 
-@cache
-def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
-    """One jinja environment per templates folder, templates compiled once per process."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        autoescape=True,
-        auto_reload=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+def environment(project: Path | None) -> jinja2.Environment:
+    """The page templates: the organisation's ``site_templates/pages`` first, then ours.
+
+    Compiled once per process (``templates.clear_cache()`` forgets them for ``serve``)."""
+    env = templates.environment(
+        "pages", project, autoescape=True, auto_reload=False, trim_blocks=True,
+        lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.globals["icon"] = icon
     env.globals["status_word"] = lambda s: STATUS_WORDS.get(str(s), str(s))
     return env

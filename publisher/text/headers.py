@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..content.model import Content, Message, MessageType, Thread, ThreadKind
 from ..errors import Problem, PublisherError, relpath
-from ..model import Content, Message, MessageType, Thread, ThreadKind
-from ..renderers.markup import plain
+from .markup import plain
 
 BREAK = re.compile(r"[\r\n]")
 

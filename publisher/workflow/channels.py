@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..core import check
+from ..check import check
+from ..content.model import Content, Message
 from ..errors import ContentError, Problem
-from ..model import Content, Message
 from ..policy import load_policy
 from ..policy.channels import category, email_down
 from ..policy.config import ChannelMatrixRule, EmailDownRule
-from . import yamlio
+from . import roundtrip
 
 
 def _message(content: Content, path: Path) -> Message | None:
@@ -39,8 +39,8 @@ def fit_channels(root: Path, path: Path, now: datetime) -> list[str]:
     except ContentError:
         return []
     text = path.read_text(encoding="utf-8")
-    front_text, rest = yamlio.split(text, path)
-    front = yamlio.load(front_text)
+    front_text, rest = roundtrip.split(text, path)
+    front = roundtrip.load(front_text)
     if "channels" not in front:
         return []  # inherited from the thread: the thread decided
     channels = [str(c) for c in front["channels"]]
@@ -75,8 +75,8 @@ def fit_channels(root: Path, path: Path, now: datetime) -> list[str]:
                              f"{row.label.lower()}")
         keep = fitted
     if keep != channels:
-        front["channels"] = yamlio.flow_seq(keep)
-        path.write_text(f"---\n{yamlio.dump(front)}{rest}", encoding="utf-8")
+        front["channels"] = roundtrip.flow_seq(keep)
+        path.write_text(f"---\n{roundtrip.dump(front)}{rest}", encoding="utf-8")
     return notes
 
 

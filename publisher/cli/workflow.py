@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from .cli import CONTENT_ARG, now_option, reported, resolve_now
-from .clock import parse_instant
-from .errors import ContentError
-from .load import load_content
-from .model import Content
+from ..clock import parse_instant
+from ..content.load import load_content
+from ..content.model import Content
+from ..errors import ContentError
+from .options import CONTENT_ARG, now_option, reported, resolve_now
 
 
 def _content(root: Path) -> Content:
@@ -38,8 +38,8 @@ def _content_of(path: Path, content_dir: Path | None) -> Content:
 
 def _prompt_missing(template_name: str, request: object, content: Content) -> None:
     """On a terminal, ask for what the template needs and the flags left out."""
-    from .tools.new import missing
-    from .tools.templates import get
+    from ..workflow.message_templates import get
+    from ..workflow.new import missing
 
     template = get(template_name, content.root)
     for need in missing(template, request):  # type: ignore[arg-type]
@@ -95,8 +95,8 @@ def new_command(template_name: str | None, content_dir: Path, title: str | None,
     into its --thread's folder. Missing values are asked for on a terminal; scripts pass
     flags. The message starts as a draft: record steps with `publisher review`.
     """
-    from .tools import new as new_mod
-    from .tools.templates import available
+    from ..workflow import new as new_mod
+    from ..workflow.message_templates import available
 
     content = _content(content_dir)
     if list_only:
@@ -125,7 +125,7 @@ def new_command(template_name: str | None, content_dir: Path, title: str | None,
 
 def _record(file: Path, step: str, by: str, content_dir: Path | None, now_text: str | None,
             at_text: str | None, note: str | None, approve: bool, send_at: str | None) -> None:
-    from .tools.record import record
+    from ..workflow.record import record
 
     content = _content_of(file, content_dir)
     tz = content.organisation.tz
@@ -211,7 +211,7 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     from rich.table import Table
     from rich.text import Text
 
-    from .tools.pipeline import collect, guard_internal, write_html
+    from ..workflow.pipeline import collect, guard_internal, write_html
 
     now = resolve_now(now_text)
     if not no_html:
@@ -271,8 +271,8 @@ def verify_approvals_command(content_dir: Path, files: tuple[Path, ...], all_ste
     """
     import json
 
-    from .tools.provenance import Settings, verify
-    from .tools.record import find_message
+    from ..policy.provenance import Settings, verify
+    from ..workflow.record import find_message
 
     content = _content(content_dir)
     settings = Settings.of(content)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from .cli import CONTENT_ARG, now_option, reported, resolve_now
-from .errors import ConfigError
-from .model import Channel
+from ..content.model import Channel
+from ..errors import ConfigError
+from .options import CONTENT_ARG, now_option, reported, resolve_now
 
 
 @click.command("snippets")
@@ -33,9 +33,9 @@ def snippets_command(content_dir: Path, now_text: str | None, message_ids: tuple
     By default: the published messages (at --now) whose channels include sms or social,
     newest first.
     """
-    from .core import load_checked
-    from .renderers.snippets import LIMITS, snippet
-    from .status import evaluate
+    from ..check import load_checked
+    from ..status import evaluate
+    from ..text.snippets import LIMITS, snippet
 
     now = resolve_now(now_text)
     result = load_checked(content_dir, now)

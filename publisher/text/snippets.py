@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from ..content.model import Content, Message, MessageType
+from ..content.urls import absolute, thread_path
 from ..errors import Problem, Severity
-from ..model import Content, Message, MessageType
-from .common import TYPE_LABELS, summary_of
+from ..renderers.common import TYPE_LABELS, summary_of
 from .markup import plain
-from .urls import absolute, thread_path
 
 LIMITS = {"sms": 160, "social": 280}
 ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",

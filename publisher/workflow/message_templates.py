@@ -1,4 +1,4 @@
-"""The preapproved message templates in ``site_templates/messages/``.
+"""The preapproved message templates (``publisher/templates/messages/``, overridable).
 
 Each template is a Markdown file: its front matter is the template's settings (message type,
 default status, impact, channels, what the author must supply), its body is a Jinja2 text
@@ -16,10 +16,10 @@ from typing import Any
 import jinja2
 import yaml
 
+from .. import templates
+from ..content.model import MessageType, Status
 from ..errors import ConfigError
-from ..model import MessageType, Status
 
-PACKAGED = Path(__file__).resolve().parents[2] / "site_templates" / "messages"
 NEEDS = ("title", "services", "start", "end", "send_at", "thread", "audiences", "criteria")
 """What a template may require the author to supply (``--title``, ``--service``, …)."""
 
@@ -59,14 +59,9 @@ class MessageTemplate:
 
 
 def template_dirs(content_root: Path | None) -> list[Path]:
-    dirs = []
-    if content_root is not None:
-        local = Path(content_root).resolve().parent / "site_templates" / "messages"
-        if local.is_dir():
-            dirs.append(local)
-    if PACKAGED.is_dir() and PACKAGED not in dirs:
-        dirs.append(PACKAGED)
-    return dirs
+    """The organisation's ``site_templates/messages`` first, then the packaged wordings."""
+    project = templates.project_dir(content_root) if content_root is not None else None
+    return templates.search_path("messages", project)
 
 
 def _parse(path: Path) -> MessageTemplate:
@@ -130,8 +125,8 @@ ALIASES = {
 
 
 def get(name: str, content_root: Path | None = None) -> MessageTemplate:
-    templates = available(content_root)
-    found = templates.get(name) or templates.get(ALIASES.get(name, ""))
+    known = available(content_root)
+    found = known.get(name) or known.get(ALIASES.get(name, ""))
     if found is None:
-        raise ConfigError(f"no message template {name!r} (allowed: {', '.join(templates)})")
+        raise ConfigError(f"no message template {name!r} (allowed: {', '.join(known)})")
     return found

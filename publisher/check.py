@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import policy
+from .content.load import load_content
+from .content.model import Content, Message
 from .errors import ContentError, Problem, Severity, relpath
-from .load import load_content
-from .mail.headers import header_problems
-from .model import Content, Message
-from .renderers.snippets import snippet_problems
+from .text.headers import header_problems
+from .text.snippets import snippet_problems
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class CheckResult:
 
 def provenance_problems(content: Content) -> list[Problem]:
     """Unverified approvals, only when ``provenance.require_verified_approvals`` is set."""
-    from .tools.provenance import check_problems  # runs git: imported only when needed
+    from .policy.provenance import check_problems  # runs git: imported only when needed
 
     return check_problems(content)
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, Severity, relpath
+from ..errors import Problem, Severity, relpath
 from .model import AudiencesFile, Organisation, PeopleFile, ServicesFile
 from .yamlsource import error_line, line_map, load_yaml
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .cli import CONTENT_ARG, now_option, reported, resolve_now
+from .options import CONTENT_ARG, now_option, reported, resolve_now
 
 
 @click.command("send")
@@ -40,7 +40,7 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
     with an error is held (listed with why) and the rest is sent. Exit code 1 when anything
     failed or is unknown, now or from an earlier run (or, with --strict, when one is held).
     """
-    from .mail.run import Options, print_summary, send
+    from ..mail.run import Options, print_summary, send
 
     now = resolve_now(now_text)
     console = Console(highlight=False, soft_wrap=True)
@@ -62,7 +62,7 @@ def archive_command(content_dir: Path, fmt: str) -> None:
     """List what was sent: when, to whom, and with which Message-ID."""
     import json
 
-    from .mail.archive import records
+    from ..mail.archive import records
 
     found = records(content_dir)
     if fmt == "json":

@@ -19,8 +19,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..content.model import Content, Message
 from ..errors import ConfigError, Problem, Severity
-from ..model import Content, Message
 
 UNCOMMITTED = "0" * 40
 TRAILER = re.compile(r"^Signed-off-by:\s*(?P<name>.*?)\s*<(?P<email>[^>]+)>\s*$",
@@ -76,7 +76,7 @@ class Settings:
     @classmethod
     def of(cls, content: Content) -> Settings:
         from ..errors import ContentError
-        from ..policy import load_policy
+        from . import load_policy
 
         try:
             spec = load_policy(content).file.provenance

@@ -18,12 +18,12 @@ from typing import Any
 
 import jinja2
 
-from ..core import check
+from .. import templates
+from ..check import check
+from ..content.model import Content, Message, Stage
 from ..errors import ConfigError, Problem
-from ..model import Content, Message, Stage
-from . import governance
+from . import todo
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "internal"
 DEFAULT_HTML = Path("build/internal/pipeline.html")
 
 
@@ -41,7 +41,7 @@ class Row:
     overdue: bool
     scheduled: bool
     """Approved and waiting for its send time: only distribution is left."""
-    pending: list[governance.Pending] = field(default_factory=list)
+    pending: list[todo.Pending] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -83,17 +83,17 @@ def in_flight(message: Message, now: datetime) -> bool:
 
 def rows(content: Content, now: datetime, problems: list[Problem] | None = None) -> list[Row]:
     """The pipeline at ``now``: overdue first, then by deadline, undated last."""
-    policy = governance.load(content)
+    policy = todo.load(content)
     found: list[Row] = []
     for thread in content.threads.values():
         for message in thread.messages:
             if not in_flight(message, now):
                 continue
-            pending = governance.pending(content, policy, message, now)
-            todo = [p for p in pending if not p.automatic]
+            pending = todo.pending(content, policy, message, now)
+            still_to_do = [p for p in pending if not p.automatic]
             scheduled = message.approved
-            if todo:
-                nxt = todo[0]
+            if still_to_do:
+                nxt = still_to_do[0]
                 step, role, person, name = nxt.step, nxt.role, nxt.person, nxt.person_name
                 due, overdue = nxt.due, nxt.overdue
             elif scheduled:
@@ -133,9 +133,8 @@ def guard_internal(path: Path) -> Path:
 
 
 def render_html(content: Content, found: list[Row], now: datetime) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=jinja2.select_autoescape(["html"]),
-                             undefined=jinja2.StrictUndefined)
+    env = templates.environment("internal", templates.project_dir(content.root),
+                                autoescape=True, undefined=jinja2.StrictUndefined).overlay()
 
     def local(value: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
         return content.local(value).strftime(fmt) if value else "—"

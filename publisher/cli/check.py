@@ -1,18 +1,10 @@
-"""The ``publisher`` command: thin click commands over the core. Errors are messages.
-
-Every command that depends on time takes ``--now`` (else ``PUBLISHER_NOW``, else the real
-time) and passes that one instant down, so a run is reproducible.
-"""
+"""``publisher check``, ``status`` and ``schema``: what the content says, read-only."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -20,55 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from . import clock
-from .core import CheckResult, check, load_checked
-from .errors import Problem, PublisherError
+from ..check import CheckResult, check, load_checked
+from ..errors import Problem
+from ..status import LIGHTS, evaluate
+from .options import CONTENT_ARG, now_option, print_held, reported, resolve_now
 from .schema import write_schemas
-from .status import LIGHTS, evaluate
 
-F = TypeVar("F", bound=Callable[..., Any])
-CONTENT_ARG = click.argument(
-    "content_dir", default="content", type=click.Path(file_okay=False, path_type=Path)
-)
 ICONS = {"check": "✔", "wrench": "🔧", "alert": "▲", "alert-octagon": "◆", "close-octagon": "✖"}
 COLOURS = {"green": "green", "blue": "blue", "amber": "yellow", "red": "red"}
-
-
-def now_option(func: F) -> F:
-    """``--now``: the instant the command stands at (ISO 8601)."""
-    return click.option(
-        "--now",
-        "now_text",
-        metavar="WHEN",
-        envvar=clock.ENV_VAR,
-        help="Stand at this instant (ISO 8601). Default: $PUBLISHER_NOW, else the real time.",
-    )(func)
-
-
-def reported(func: F) -> F:
-    """Turn the package's errors into a message and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PublisherError as exc:
-            # soft_wrap: a problem line stays one greppable line on any terminal width
-            Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(exc))}",
-                                                       highlight=False)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def resolve_now(now_text: str | None) -> datetime:
-    return clock.now(now_text)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="publisher")
-def main() -> None:
-    """Status site, newsroom and governed broadcast email from Markdown messages."""
 
 
 # --------------------------------------------------------------------------- check
@@ -89,20 +40,7 @@ def print_problems(console: Console, result: CheckResult) -> None:
                 console.print(Text(f"           next: {problem.action}", style="cyan"))
 
 
-def print_held(held: dict[str, list[Problem]]) -> None:
-    """List each held message with the errors holding it, on stderr (for the team's eyes)."""
-    if not held:
-        return
-    click.echo(f"held {len(held)} message(s), left out of every output until fixed:", err=True)
-    for message_id, problems in sorted(held.items()):
-        click.echo(f"  {message_id}", err=True)
-        for problem in problems:
-            click.echo(f"    {problem}", err=True)
-            if problem.action:
-                click.echo(f"      next: {problem.action}", err=True)
-
-
-@main.command("check")
+@click.command("check")
 @CONTENT_ARG
 @now_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
@@ -140,7 +78,7 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
 # --------------------------------------------------------------------------- status
 
 
-@main.command("status")
+@click.command("status")
 @CONTENT_ARG
 @now_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -198,7 +136,7 @@ def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
 # --------------------------------------------------------------------------- schema
 
 
-@main.command("schema")
+@click.command("schema")
 @click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
               default=Path("schema"), show_default=True, help="Directory to write into.")
 @reported
@@ -212,27 +150,4 @@ def schema_command(output: Path) -> None:
         click.echo(f"wrote {path}")
 
 
-# --------------------------------------------------------------------------- more commands
-
-
-def _register_command_modules() -> None:
-    """Add the commands of every ``publisher/commands_*.py`` module (its ``COMMANDS`` list).
-
-    Each stage (site, outputs, mail, tools, ...) keeps its commands beside its own code, so
-    adding a stage never means editing this file.
-    """
-    import importlib
-    import pkgutil
-
-    package = importlib.import_module("publisher")
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if info.name.startswith("commands_"):
-            module = importlib.import_module(f"publisher.{info.name}")
-            for command in getattr(module, "COMMANDS", []):
-                main.add_command(command)
-
-
-_register_command_modules()
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+COMMANDS: list[click.Command] = [check_command, status_command, schema_command]

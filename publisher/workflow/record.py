@@ -17,9 +17,9 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from ..content.model import Content, Message
 from ..errors import ConfigError, ContentError, Problem, relpath
-from ..model import Content, Message
-from . import governance, yamlio
+from . import roundtrip, todo
 
 PLACEHOLDER = re.compile(r"(?<![!\]\\])\[([^\]\n]{3,})\](?![(\[:])")
 """Template fill-ins such as ``[what has changed]``; links and images are not placeholders."""
@@ -36,7 +36,7 @@ class Recorded:
     changed: list[str]
     final: bool = True
     """For an approval: the last one needed, so the stage is now approved."""
-    still_to_do: list[governance.Pending] = field(default_factory=list)
+    still_to_do: list[todo.Pending] = field(default_factory=list)
 
 
 def find_message(content: Content, path: Path) -> Message:
@@ -63,18 +63,18 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     source = message.source
     if by not in content.people:
         raise ConfigError(f"--by: unknown person {by!r} (see {relpath(content.root)}/people.yml)")
-    policy = governance.load(content)
-    needed = governance.step_names(content, policy, message)
+    policy = todo.load(content)
+    needed = todo.step_names(content, policy, message)
     if needed and step not in needed:
         raise ConfigError(f"{source}: {step!r} is not a step of this message's workflow "
                           f"(allowed: {', '.join(needed)})")
-    allowed, reason = governance.can_perform(content, policy, by, step, message, at)
+    allowed, reason = todo.can_perform(content, policy, by, step, message, at)
     if not allowed:
         raise ConfigError(f"{source}: {by} may not record {step!r}: {reason}")
     if any(s.step == step and s.by == by for s in message.meta.workflow.steps):
         raise ConfigError(f"{source}: {step!r} by {by} is already recorded")
     text = path.read_text(encoding="utf-8")
-    front_text, rest = yamlio.split(text, path)
+    front_text, rest = roundtrip.split(text, path)
     final = True
     if approve:
         # the body starts after the closing fence: line 1 fence + front matter + fence
@@ -83,15 +83,15 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
         _check_ready(content, policy, message, step, at, send_at, body, body_line)
         # a message to a sub-community needs its representative's approval as well: the
         # stage becomes approved with the last approval, not the first
-        approvals = [p for p in governance.pending(content, policy, message, at)
+        approvals = [p for p in todo.pending(content, policy, message, at)
                      if p.step == step]
         final = len(approvals) <= 1
-    front = yamlio.load(front_text)
+    front = roundtrip.load(front_text)
     tz = content.organisation.tz
-    when = yamlio.local_text(at.replace(microsecond=0), tz)
+    when = roundtrip.local_text(at.replace(microsecond=0), tz)
     expected_changes = _apply(front, step, by, when, note, approve and final,
-                              yamlio.local_text(send_at, tz) if send_at else None)
-    new_front = yamlio.dump(front)
+                              roundtrip.local_text(send_at, tz) if send_at else None)
+    new_front = roundtrip.dump(front)
     added, changed = _verify(front_text, new_front, expected_changes, source)
     if write:
         path.write_text(f"---\n{new_front}{rest}", encoding="utf-8")
@@ -101,9 +101,9 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     return recorded
 
 
-def _still_to_do(root: Path, path: Path, at: datetime) -> list[governance.Pending]:
+def _still_to_do(root: Path, path: Path, at: datetime) -> list[todo.Pending]:
     """What the workflow still needs after this step (read back from the file as written)."""
-    from ..load import load_content
+    from ..content.load import load_content
 
     content, _ = load_content(root)
     if content is None:
@@ -112,8 +112,8 @@ def _still_to_do(root: Path, path: Path, at: datetime) -> list[governance.Pendin
         message = find_message(content, path)
     except ConfigError:
         return []
-    policy = governance.load(content)
-    return [p for p in governance.pending(content, policy, message, at) if not p.automatic]
+    policy = todo.load(content)
+    return [p for p in todo.pending(content, policy, message, at) if not p.automatic]
 
 
 def _check_ready(content: Content, policy: Any, message: Message, step: str, at: datetime,
@@ -136,7 +136,7 @@ def _check_ready(content: Content, policy: Any, message: Message, step: str, at:
     body_marks = placeholders(body, body_line)
     problems += [Problem(src, line, "(body)", f"template placeholder {mark} is still to be "
                          "written") for line, mark in body_marks]
-    for item in governance.before_step(content, policy, message, step, at):
+    for item in todo.before_step(content, policy, message, step, at):
         if item.step != step:
             who = f" ({item.person_name})" if item.person_name else ""
             problems.append(Problem(src, message.line("workflow.steps"), "workflow.steps",
@@ -179,7 +179,7 @@ def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
             may_change.add(workflow.lc.key("steps")[0])
         if not steps:
             steps.fa.set_block_style()  # `steps: []` becomes a list, one step a line
-    steps.append(yamlio.flow_map(step=step, by=by, at=when, note=note or None))
+    steps.append(roundtrip.flow_map(step=step, by=by, at=when, note=note or None))
     if approve:
         if "stage" in workflow and not rewritten:
             may_change.add(workflow.lc.key("stage")[0])

@@ -22,11 +22,10 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from .. import roles
 from ..clock import parse_instant
-from ..errors import ConfigError, Problem, PublisherError, relpath
-from ..load import CONTROL_RE
-from ..model import (
+from ..content import roles
+from ..content.load import CONTROL_RE
+from ..content.model import (
     ComponentStatus,
     Content,
     Criterion,
@@ -35,8 +34,9 @@ from ..model import (
     Service,
     Thread,
 )
-from . import yamlio
-from .templates import MessageTemplate, get
+from ..errors import ConfigError, Problem, PublisherError, relpath
+from . import roundtrip
+from .message_templates import MessageTemplate, get
 
 CRITERIA: tuple[str, ...] = typing.get_args(Criterion)
 OPENER_FILE = {
@@ -226,37 +226,37 @@ def create(content: Content, request: NewRequest, now: datetime,
 
     front = CommentedMap()
     if request.title and not thread:
-        front["title"] = yamlio.scalar(request.title)
+        front["title"] = roundtrip.scalar(request.title)
     front["type"] = template.type.value
     if services:
-        front["services"] = yamlio.flow_map(**services)
+        front["services"] = roundtrip.flow_map(**services)
     if status:
         front["status"] = status
     if template.impact and not thread:
         front["impact"] = template.impact
     window: dict[str, str] = {}
     if template.type is MessageType.ALL_CLEAR:
-        window["actual_end"] = yamlio.local_text(end or now, tz)
+        window["actual_end"] = roundtrip.local_text(end or now, tz)
     else:
         if start and not thread:
-            window["start"] = yamlio.local_text(start, tz)
+            window["start"] = roundtrip.local_text(start, tz)
         if end:
-            window["expected_end"] = yamlio.local_text(end, tz)
+            window["expected_end"] = roundtrip.local_text(end, tz)
     if window:
-        front["window"] = yamlio.flow_map(**window)
+        front["window"] = roundtrip.flow_map(**window)
     if audiences and (not thread or request.audiences):
-        front["audiences"] = yamlio.flow_seq(audiences)
+        front["audiences"] = roundtrip.flow_seq(audiences)
     if template.channels:
-        front["channels"] = yamlio.flow_seq(template.channels)
+        front["channels"] = roundtrip.flow_seq(template.channels)
     if send_at:
-        front["send_at"] = yamlio.local_text(send_at, tz)
+        front["send_at"] = roundtrip.local_text(send_at, tz)
     if template.categories:
-        front["categories"] = yamlio.flow_seq(template.categories)
+        front["categories"] = roundtrip.flow_seq(template.categories)
 
     workflow = CommentedMap()
     if requested_by:
         workflow["requested_by"] = requested_by
-    workflow["intake"] = yamlio.local_text(now.replace(second=0, microsecond=0), tz)
+    workflow["intake"] = roundtrip.local_text(now.replace(second=0, microsecond=0), tz)
     workflow["stage"] = "draft"
     workflow["template"] = template.name
     exception = template.exception or ("preapproved-template" if request.preapproved else None)
@@ -279,7 +279,7 @@ def create(content: Content, request: NewRequest, now: datetime,
     values = _values(content, template, request.title, service_ids, start, end, now, thread,
                      reminded, next_update)
     body = template.render(values)
-    text = f"---\n{yamlio.dump(front)}---\n{body}"
+    text = f"---\n{roundtrip.dump(front)}---\n{body}"
 
     if thread is None:
         day = (start or send_at or now).astimezone(tz)
@@ -296,7 +296,7 @@ def create(content: Content, request: NewRequest, now: datetime,
         created.text = text
     if write:
         _write(content, created)
-        from .settle import fit_channels, remaining
+        from .channels import fit_channels, remaining
 
         created.notes = fit_channels(content.root, created.path, now)
         created.remaining = remaining(content.root, created.path, now)
@@ -309,23 +309,23 @@ def _major_incident(content: Content, template: MessageTemplate, request: NewReq
     block = CommentedMap()
     old = current.major_incident if current is not None else None
     if template.major_incident == "carry" and old is not None:
-        block["criteria"] = yamlio.flow_seq(list(old.criteria))
+        block["criteria"] = roundtrip.flow_seq(list(old.criteria))
         if old.service_area:
             block["service_area"] = old.service_area
         block["reader_action"] = (old.reader_action.value if old.reader_action else "cascade")
     else:
-        block["criteria"] = yamlio.flow_seq(request.criteria)
+        block["criteria"] = roundtrip.flow_seq(request.criteria)
         areas = [content.services[s].area for s in service_ids if s in content.services]
         if areas:
             block["service_area"] = areas[0]
         block["reader_action"] = "cascade"
-    block["next_update_at"] = yamlio.local_text(next_update.replace(second=0, microsecond=0), tz)
+    block["next_update_at"] = roundtrip.local_text(next_update.replace(second=0, microsecond=0), tz)
     faq = CommentedMap()
     previous = old.faq.model_dump(exclude_none=True, mode="json") if old is not None else {}
     for key in ("nature", "business_continuity", "workarounds", "key_information"):
-        faq[key] = yamlio.scalar(previous.get(key) or (request.title if key == "nature" and
+        faq[key] = roundtrip.scalar(previous.get(key) or (request.title if key == "nature" and
                                  request.title else "[to be confirmed]"))
-    faq["next_update"] = yamlio.scalar(f"By {next_update:%H:%M} today.")
+    faq["next_update"] = roundtrip.scalar(f"By {next_update:%H:%M} today.")
     faq["reader_action"] = block["reader_action"]
     block["faq"] = faq
     return block

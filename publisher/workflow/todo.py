@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import policy as policy_api
-from ..model import Content, Message
+from ..content.model import Content, Message
 from ..policy import Policy, StepRequirement
 
 

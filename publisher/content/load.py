@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import Problem, Severity, relpath
-from .loadconfig import (
+from ..errors import Problem, Severity, relpath
+from .config import (
     CONFIG_FILES,
     ID_RE,
     OPTIONAL_FILES,

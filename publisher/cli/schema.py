@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .model import AudiencesFile, FrontMatter, Organisation, PeopleFile, ServicesFile
-from .policy.config import PolicyFile
+from ..content.model import AudiencesFile, FrontMatter, Organisation, PeopleFile, ServicesFile
+from ..policy.config import PolicyFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "message.schema.json": FrontMatter,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..model import Content, Message, Thread, ThreadKind
+from .model import Content, Message, Thread, ThreadKind
 
 SECTION = {
     ThreadKind.INCIDENT: "incidents",

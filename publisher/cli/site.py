@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .cli import CONTENT_ARG, now_option, print_held, reported, resolve_now
-from .errors import Problem
+from ..errors import Problem
+from .options import CONTENT_ARG, now_option, print_held, reported, resolve_now
 
 CONFIG_OPTION = click.option(
     "--config-file", "-f", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -38,7 +38,7 @@ def build_command(content_dir: Path, now_text: str | None, out: Path,
     everything else is built and the exit code is 0 (1 with --strict). Only an error in a
     config file stops the build, and then the previous site stays as it was.
     """
-    from .build import build
+    from ..build import build
 
     now = resolve_now(now_text)
     held: dict[str, list[Problem]] = {}
@@ -60,7 +60,7 @@ def build_command(content_dir: Path, now_text: str | None, out: Path,
 def serve_command(content_dir: Path, now_text: str | None, addr: str,
                   config_file: Path | None) -> None:
     """Serve the site with live reload (mkdocs serve) standing at one instant."""
-    from .build import find_config
+    from ..build import find_config
 
     env = dict(os.environ, PUBLISHER_CONTENT=str(content_dir.resolve()))
     if now_text:

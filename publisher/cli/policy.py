@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .cli import now_option, reported, resolve_now
-from .errors import ConfigError
+from ..errors import ConfigError
+from .options import now_option, reported, resolve_now
 
 
 def _root_of(path: Path) -> Path:
@@ -36,10 +36,10 @@ def _root_of(path: Path) -> Path:
 def steps_command(message_file: Path, content_dir: Path | None, now_text: str | None,
                   fmt: str) -> None:
     """Show the steps MESSAGE_FILE must follow: done, pending, and who must act."""
-    from . import policy
-    from .core import check
-    from .policy.base import role_name
-    from .policy.workflow import match, plan
+    from .. import policy
+    from ..check import check
+    from ..policy.base import role_name
+    from ..policy.workflow import match, plan
 
     now = resolve_now(now_text)
     root = content_dir or _root_of(message_file)
