@@ -399,6 +399,8 @@ class Step(Strict):
     by: Id
     at: Instant
     note: str = ""
+    digest: str = ""
+    """On an approval: the digest of the text approved (``policy.digest``)."""
 
 
 class Workflow(Strict):

@@ -120,6 +120,8 @@ class ApproversRule(RuleBase):
     security_roles: list[str] = []
     representative_exempt_roles: list[str] = []
     """Messages on behalf of a holder of one of these roles skip the representative."""
+    missing_digest: SeverityName = "warning"
+    """An approved message whose approval records no digest of its text (older approvals)."""
 
 
 class AcknowledgmentRule(RuleBase):

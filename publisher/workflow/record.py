@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..content.model import Content, Message
 from ..errors import ConfigError, ContentError, Problem, relpath
+from ..policy import digest
 from . import roundtrip, todo
 
 PLACEHOLDER = re.compile(r"(?<![!\]\\])\[([^\]\n]{3,})\](?![(\[:])")
@@ -71,7 +72,10 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     allowed, reason = todo.can_perform(content, policy, by, step, message, at)
     if not allowed:
         raise ConfigError(f"{source}: {by} may not record {step!r}: {reason}")
-    if any(s.step == step and s.by == by for s in message.meta.workflow.steps):
+    current = digest.digest_of(message, send_at) if approve else ""
+    # Re-approving is allowed once the text changed since the approval in force.
+    changed = approve and (pin := digest.pinned(message)) is not None and pin.digest != current
+    if not changed and any(s.step == step and s.by == by for s in message.meta.workflow.steps):
         raise ConfigError(f"{source}: {step!r} by {by} is already recorded")
     text = path.read_text(encoding="utf-8")
     front_text, rest = roundtrip.split(text, path)
@@ -90,7 +94,7 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     tz = content.organisation.tz
     when = roundtrip.local_text(at.replace(microsecond=0), tz)
     expected_changes = _apply(front, step, by, when, note, approve and final,
-                              roundtrip.local_text(send_at, tz) if send_at else None)
+                              roundtrip.local_text(send_at, tz) if send_at else None, current)
     new_front = roundtrip.dump(front)
     added, changed = _verify(front_text, new_front, expected_changes, source)
     if write:
@@ -157,7 +161,7 @@ def _strings(data: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
-           approve: bool, send_at: str | None) -> set[int]:
+           approve: bool, send_at: str | None, pin: str = "") -> set[int]:
     """Edit the document; return the (0-based) old lines the edit may rewrite in place."""
     may_change: set[int] = set()
     workflow = front.get("workflow")
@@ -179,7 +183,8 @@ def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
             may_change.add(workflow.lc.key("steps")[0])
         if not steps:
             steps.fa.set_block_style()  # `steps: []` becomes a list, one step a line
-    steps.append(roundtrip.flow_map(step=step, by=by, at=when, note=note or None))
+    steps.append(roundtrip.flow_map(step=step, by=by, at=when, note=note or None,
+                                    digest=pin or None))
     if approve:
         if "stage" in workflow and not rewritten:
             may_change.add(workflow.lc.key("stage")[0])
