@@ -99,10 +99,33 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     added, changed = _verify(front_text, new_front, expected_changes, source)
     if write:
         path.write_text(f"---\n{new_front}{rest}", encoding="utf-8")
+        if approve:
+            _refuse_if_held(content.root, path, message.id, text,
+                            send_at or message.meta.send_at or at)
     recorded = Recorded(path, message.id, step, by, when, added, changed, final)
     if write:
         recorded.still_to_do = _still_to_do(content.root, path, at)
     return recorded
+
+
+def _refuse_if_held(root: Path, path: Path, message_id: str, old_text: str,
+                    send_at: datetime) -> None:
+    """Run every rule over the approved message at its send time; when anything would hold
+    it, put the file back as it was and refuse with the findings and their next actions."""
+    from ..check import check
+
+    result = check(root, send_at)
+    holding = [p for p in result.held.get(message_id, [])
+               if p.rule != "provenance"]  # the approval is not committed yet: it cannot be
+    if holding:
+        path.write_text(old_text, encoding="utf-8")
+        lines = [f"approval refused, nothing was written: at its send time "
+                 f"({send_at.isoformat()}) the message would be held for "
+                 f"{len(holding)} error(s):"]
+        for problem in holding:
+            lines.append(f"  {problem}")
+            lines.append(f"    next: {problem.action or 'fix it, then approve again'}")
+        raise ConfigError("\n".join(lines))
 
 
 def _still_to_do(root: Path, path: Path, at: datetime) -> list[todo.Pending]:
