@@ -24,9 +24,11 @@ run: $(STAMP)
 	@echo "Serving the demo at http://$(HOST)/ as of $(DEMO_NOW) (Ctrl-C stops)"
 	PUBLISHER_NOW=$(DEMO_NOW) NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs serve -a $(HOST)
 
-## test: install with test extras, lint, run the whole suite
+## test: install with test extras; lint, type-check, check the import layers, run the suite
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 check: $(STAMP)

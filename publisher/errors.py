@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -28,8 +29,8 @@ class Problem:
     severity: Severity = Severity.ERROR
     rule: str = ""
     action: str = ""
-    message_id: str = field(default="", compare=False)
-    duty: bool = field(default=False, compare=False)
+    message_id: str = dataclasses.field(default="", compare=False)
+    duty: bool = dataclasses.field(default=False, compare=False)
     """A duty still owed by the thread (acknowledge, extend, all-clear, review), pinned to a
     message for its place: it never holds that message, which is already right as written."""
 

@@ -29,7 +29,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from . import clock, templates
 from .check import CheckResult, check
@@ -148,7 +150,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         if spec is None:
             return markdown
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
-        page.title = escape(spec.title)  # type: ignore[assignment]
+        page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
         page.meta["publisher_feeds"] = [
             {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
@@ -165,12 +167,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             return html
         return self.model.render(spec)
 
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
-                        nav: Any) -> dict[str, Any]:
+    def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> TemplateContext:
         spec = self.pages.get(page.file.src_uri)
         if spec is not None:
             depth = spec.path.count("/")
-            context["publisher_root"] = "../" * depth or "./"
+            # our own key: the overrides link to the site root relative to the page
+            context["publisher_root"] = "../" * depth or "./"  # type: ignore[typeddict-unknown-key]
         return context
 
     # -- serve: rebuild when the content or the templates change

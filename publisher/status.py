@@ -101,6 +101,23 @@ class ThreadState:
         return self.published[-1]
 
     @property
+    def worst(self) -> ComponentStatus:
+        """The worst impact it declares on any service (operational when none)."""
+        return worst(list(self.services.values()))
+
+    @property
+    def severity(self) -> str:
+        """How loudly outputs announce it: outage, degraded, maintenance or notice."""
+        if self.kind is ThreadKind.MAINTENANCE:
+            return "maintenance"
+        if self.worst.rank >= ComponentStatus.PARTIAL_OUTAGE.rank or self.impact in (
+                Impact.MAJOR, Impact.CRITICAL):
+            return "outage"
+        if self.worst is ComponentStatus.DEGRADED_PERFORMANCE or self.impact is Impact.MINOR:
+            return "degraded"
+        return "notice"
+
+    @property
     def first(self) -> Message:
         return self.published[0]
 
@@ -189,8 +206,7 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     actual = window.actual_end if window else None
     assert start is not None  # published messages always have send_at
 
-    closer = next((m for m in published if m.meta.status in CLOSED_STATUSES
-                   or m.type is MessageType.ALL_CLEAR), None)
+    closer = next((m for m in published if m.closes), None)
     status: Status | None = None
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
@@ -253,10 +269,10 @@ def evaluate(content: Content, now: datetime) -> StatusReport:
         for service in group.services:
             hits = sorted(affecting.get(service.id, []), key=lambda h: -h[0].rank)
             status = worst([impact for impact, _ in hits])
-            state = ServiceState(service, group, status,
+            light = ServiceState(service, group, status,
                                  tuple(tid for impact, tid in hits if impact.rank > 0))
-            services[service.id] = state
-            members.append(state)
+            services[service.id] = light
+            members.append(light)
         groups.append(GroupState(group, worst([m.status for m in members]), tuple(members)))
 
     overall_status = worst([s.status for s in services.values()])

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from conftest import DEMO_NOW
@@ -108,9 +109,10 @@ def test_resend_of_a_message_that_may_not_go_is_refused(demo_copy: Path) -> None
 
 def test_ledger_reads_torn_lines_and_interrupted_intents(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
-    ledger.record("email:lists", "t/01-a", "pending", 1)
-    ledger.record("email:lists", "t/01-a", "sent", 1, detail="ok")
-    ledger.record("email:lists", "t/02-b", "pending", 1)
+    at = datetime.fromisoformat("2026-11-18T10:30:00+00:00")
+    ledger.record("email:lists", "t/01-a", "pending", 1, now=at)
+    ledger.record("email:lists", "t/01-a", "sent", 1, now=at, detail="ok")
+    ledger.record("email:lists", "t/02-b", "pending", 1, now=at)
     path = tmp_path / "ledger" / "t" / "02-b.jsonl"
     with path.open("a") as handle:
         handle.write('{"at": "2026-11-18T10:30:00+00:00", "key": "email:li')  # torn by a crash

@@ -115,7 +115,7 @@ def test_without_a_policy_file_no_rule_runs(tmp_path: Path) -> None:
     message = next(iter(content.messages.values()))
     assert policy.steps_for(content, empty, message) == []
     assert policy.pending(content, empty, message, DEMO_NOW) == []
-    assert policy.cascade_plan(content, empty, message) == []
+    assert policy.cascade_plan(content, empty, message, DEMO_NOW) == []
 
 
 def test_a_rule_can_be_switched_off(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_can_perform_follows_the_fallback_chain(demo) -> None:
 def test_cascade_plan_for_the_major_incident(demo) -> None:
     content, pol = demo
     message = content.messages["2026-03-09-online-exams-major-incident/01-declared"]
-    rows = {r.audience_id: r for r in policy.cascade_plan(content, pol, message)}
+    rows = {r.audience_id: r for r in policy.cascade_plan(content, pol, message, DEMO_NOW)}
     assert rows["library-staff"].role == "local-comms-lead"
     assert rows["students"].person == "Gemma Ramsay"
     assert rows["it-support-staff"].role == "mi-comms-lead"

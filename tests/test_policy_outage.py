@@ -197,7 +197,8 @@ def test_cascade_plan_follows_the_area_and_the_raci(tmp_path: Path) -> None:
     content, _ = load_content(root)
     assert content is not None
     pol = policy.load_policy(content)
-    rows = policy.cascade_plan(content, pol, content.messages[f"{MI[5:]}/01-declared"])
+    rows = policy.cascade_plan(content, pol, content.messages[f"{MI[5:]}/01-declared"],
+                               at("12:00", "2026-11-20"))
     table = [(r.audience_id, r.role, r.person) for r in rows]
     # the teaching-learning area's audiences first, then the message's own
     assert table[:5] == [

@@ -114,7 +114,7 @@ def test_major_incident_cascade_plan_without_names(site: Path, content: Content,
     state = next(s for s in report.threads.values()
                  if any(m.meta.major_incident for m in s.published))
     message = next(m for m in reversed(state.published) if m.meta.major_incident)
-    rows = cascade_plan(content, load_policy(content), message)
+    rows = cascade_plan(content, load_policy(content), message, DEMO_NOW)
     assert rows
     doc = page(site, urls.thread_path(state.thread))
     items = [li.text_content() for li in doc.xpath("//section[contains(@class,'pub-cascade')]//li")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,7 +75,8 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     for part in loc:
         if isinstance(part, int) or current is None:
             continue
-        info = current.model_fields.get(part) if isinstance(current, type) else None
+        fields = getattr(current, "model_fields", None) if isinstance(current, type) else None
+        info = fields.get(part) if fields else None
         if info is None:
             return None
         current = _unwrap(info.annotation)
@@ -93,7 +95,7 @@ def _unwrap(annotation: Any) -> Any:
     return None
 
 
-def _describe(error: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _describe(error: Mapping[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "extra_forbidden":
         owner = _model_at(model, loc[:-1]) or model
@@ -295,7 +297,8 @@ def check_config_refs(raw: dict[str, Any], known: dict[str, set[str] | None],
                 if isinstance(ident, str) and ident in seen:
                     out.add(source, lines.get(base + ".id", 1), shown + ".id",
                             f"duplicate service id {ident!r}", code="L-duplicate")
-                seen.add(ident)
+                if isinstance(ident, str):
+                    seen.add(ident)
                 for m_index, person in _names(service.get("managers")):
                     ref("services.yml", f"{base}.managers.{m_index}",
                         f"{shown}.managers[{m_index}]", person, "people", "person")
@@ -305,11 +308,11 @@ def check_config_refs(raw: dict[str, Any], known: dict[str, set[str] | None],
     if "audiences.yml" in raw:
         entries = _entries(raw["audiences.yml"][1], "audiences")
         dupes("audiences.yml", entries, "audiences", "audiences")
-        for index, audience in entries:
-            role = audience.get("representative_role")
-            if isinstance(role, str):
+        for index, audience_entry in entries:
+            representative = audience_entry.get("representative_role")
+            if isinstance(representative, str):
                 ref("audiences.yml", f"audiences.{index}.representative_role",
-                    f"audiences[{index}].representative_role", role, "roles", "role")
+                    f"audiences[{index}].representative_role", representative, "roles", "role")
 
 
 def organisation_zone(models: dict[str, Any], raw: dict[str, Any]) -> ZoneInfo:

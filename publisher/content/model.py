@@ -541,6 +541,11 @@ class Message:
             probe = probe.rpartition(".")[0]
         return 2
 
+    @property
+    def closes(self) -> bool:
+        """Whether this message ends its thread: a closing status, or an all-clear."""
+        return self.meta.status in CLOSED_STATUSES or self.type is MessageType.ALL_CLEAR
+
     def is_published(self, now: datetime) -> bool:
         """Approved, not held and due: the only messages any output ever shows or sends."""
         return self.approved and not self.held and self.send_at is not None and self.send_at <= now

@@ -67,8 +67,6 @@ def badge_path(service_id: str | None = None) -> str:
 
 API_ROOT = "api/v2/"
 BANNER_FILES = ("banner.json", "banner.html", "banner.js")
-STATUS_JSON = "api/v2/summary.json"
-"""What the site's script reads to re-evaluate maintenance windows by the viewer's clock."""
 
 
 def absolute(content: Content, path: str) -> str:

@@ -31,7 +31,7 @@ class LineList(list):
 _RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
 
 
-class LineLoader(_Base):  # type: ignore[misc,valid-type]
+class LineLoader(_Base):
     """Safe loader whose mappings and sequences record line numbers."""
 
     line_offset = 0
@@ -116,7 +116,8 @@ class _Builder:
         if node.tag not in (_MAP, _SEQ):  # !!set, !!omap, custom tags: the generic path
             return self.loader.construct_object(node, deep=True)
         self.active.add(ident)
-        result = self.mapping(node) if isinstance(node, yaml.MappingNode) else self.sequence(node)
+        result = (self.mapping(node) if isinstance(node, yaml.MappingNode)
+                  else self.sequence(node))  # type: ignore[arg-type]
         self.active.discard(ident)
         self.done[ident] = result
         return result

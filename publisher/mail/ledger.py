@@ -22,10 +22,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from .. import clock
 from ..errors import PublisherError
 
 State = Literal["pending", "sent", "failed", "unknown"]
@@ -134,7 +135,7 @@ class Ledger:
     # ------------------------------------------------------------------ writing
 
     def record(self, key: str, message_id: str, state: State, revision: int,
-               now: datetime | None = None, sync: bool = True, **data: Any) -> None:
+               now: datetime, sync: bool = True, **data: Any) -> None:
         """Append one event; with ``sync`` it is fsynced (on disk) before this returns.
 
         Results may be written with ``sync=False``: the write survives a killed process
@@ -142,7 +143,7 @@ class Ledger:
         cut lose it first, the delivery reads as ``unknown`` — the safe side.
         """
         event: dict[str, Any] = {
-            "at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            "at": now.isoformat(timespec="seconds"),
             "key": key,
             "message": message_id,
             "revision": revision,
@@ -220,7 +221,8 @@ class Ledger:
                         ) from None
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC):%H:%M:%S}Z\n".encode(), 0)
+            stamp = f"pid {os.getpid()} since {clock.now():%Y-%m-%dT%H:%M:%S%z}\n"
+            os.pwrite(fd, stamp.encode(), 0)
             # Another sender may have written while we waited: read the ledger afresh.
             self.reload()
             yield

@@ -189,8 +189,8 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
                     # unknown); list sends and webhooks are a window of one.
                     for delivery in window:
                         ledger.record(delivery.key, message.id, "pending", revision,
-                                      sync=False, **_intent(delivery, composed, transport.name,
-                                                            outgoing))
+                                      now=now, sync=False,
+                                      **_intent(delivery, composed, transport.name, outgoing))
                     ledger.sync()
                     for delivery in window:
                         progress.update(task, description=f"{message.id} {delivery.key}")
@@ -204,7 +204,8 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
                             outcome = transport.send(sender, list(delivery.recipients), data,
                                                      f"{message.id}.r{revision}.{delivery.key}")
                         ledger.record(delivery.key, message.id, outcome.state, revision,
-                                      sync=False, detail=outcome.detail, refused=outcome.refused,
+                                      now=now, sync=False, detail=outcome.detail,
+                                      refused=outcome.refused,
                                       permanent=outcome.permanent or None,
                                       attempts=outcome.attempts if outcome.attempts > 1
                                       else None)

@@ -14,6 +14,7 @@ from ..errors import Problem
 from ..status import thread_state
 from .base import CascadeRow, finding, role_name, services_of, who, who_text
 from .config import MajorIncidentRule, Policy
+from .kinds import RuleRun, per_thread, rule_kind
 
 
 def _area(content: Content, message: Message) -> str | None:
@@ -113,7 +114,8 @@ def _review_due(content: Content, rule: MajorIncidentRule, thread: Thread, now: 
         "type", severity=rule.severity if late else "warning", duty=True)]
 
 
-def cascade_plan(content: Content, policy: Policy, message: Message) -> list[CascadeRow]:
+def cascade_plan(content: Content, policy: Policy, message: Message, now: datetime
+                 ) -> list[CascadeRow]:
     """Audiences from the affected service area (plus the message's own), each with the role
     Responsible for cascading to it and its first available person at the send time."""
     rules = policy.rule("major-incident")
@@ -127,7 +129,7 @@ def cascade_plan(content: Content, policy: Policy, message: Message) -> list[Cas
     for audience in [*rule.areas.get(area or "", []), *(message.meta.audiences or [])]:
         if audience not in ordered and audience in content.audiences:
             ordered.append(audience)
-    at = message.send_at or datetime.now().astimezone()
+    at = message.send_at or now
     rows = []
     for audience_id in ordered:
         responsible = rule.raci.get(audience_id, [rule.default_responsible])
@@ -136,3 +138,9 @@ def cascade_plan(content: Content, policy: Policy, message: Message) -> list[Cas
         rows.append(CascadeRow(audience_id, content.audiences[audience_id].name, role, name,
                                role_name(content, role) if role else ""))
     return rows
+
+
+@rule_kind("major-incident")
+@per_thread
+def _run(ctx: RuleRun, rule: MajorIncidentRule, thread: Thread) -> list[Problem]:
+    return check_thread(ctx.content, rule, thread, ctx.now)

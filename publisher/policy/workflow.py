@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ..content import roles
 from ..content.model import Content, Message, Stage, Step
 from ..errors import Problem
 from .base import PendingStep, StepRequirement, finding, role_name, services_of, who, who_text
 from .config import ExceptionSpec, Policy, StepSpec, WorkflowSpec
+from .kinds import RuleRun, per_message, rule_kind
 
 _SPACE = re.compile(r"\s+")
 
@@ -251,8 +252,8 @@ def pending(content: Content, policy: Policy, message: Message, now: datetime
 # --------------------------------------------------------------------------- checks
 
 
-def check_steps(content: Content, policy: Policy, rule: object, message: Message
-                ) -> list[Problem]:
+def check_steps(content: Content, policy: Policy, rule: object, message: Message,
+                now: datetime) -> list[Problem]:
     """R3/R4/R5: an approved message has every earlier step, in order, before its send."""
     if message.meta.workflow.stage is not Stage.APPROVED:
         return []
@@ -278,7 +279,8 @@ def check_steps(content: Content, policy: Policy, rule: object, message: Message
         if done is None:
             if req.automatic:
                 continue
-            problems.append(_missing(content, policy, rule, message, req, services, result))
+            problems.append(_missing(content, policy, rule, message, req, services, result,
+                                         now))
             continue
         if previous is not None and done.at < previous.at:
             problems.append(finding(
@@ -307,8 +309,8 @@ def _name(content: Content, person_id: str) -> str:
 
 
 def _missing(content: Content, policy: Policy, rule: object, message: Message,
-             req: StepRequirement, services: list[str], result: Plan) -> Problem:
-    at = message.send_at or message.meta.workflow.intake or datetime.now(UTC)
+             req: StepRequirement, services: list[str], result: Plan, now: datetime) -> Problem:
+    at = message.send_at or message.meta.workflow.intake or now
     why = f" ({result.exception.label})" if result.exception and result.exception.label else ""
     if req.approval:
         text = f"approved without {req.label.lower()}{why}"
@@ -319,3 +321,9 @@ def _missing(content: Content, policy: Policy, rule: object, message: Message,
         action = (f"record the {req.step} step by {who_text(content, req.role, at, services)}"
                   " — or move the message back to review")
     return finding(message, rule, text, action, "workflow.steps")
+
+
+@rule_kind("workflow")
+@per_message
+def _run(ctx: RuleRun, rule: object, message: Message) -> list[Problem]:
+    return check_steps(ctx.content, ctx.policy, rule, message, ctx.now)

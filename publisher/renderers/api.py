@@ -51,7 +51,7 @@ class _Api:
         org = ctx.content.organisation
         self.page_id = hashlib.sha1(org.base_url.encode()).hexdigest()[:12]
         public = [m for m in ctx.report.published if is_public(m)]
-        self.epoch = public[-1].send_at if public else ctx.now
+        self.epoch: datetime = (public[-1].send_at if public else None) or ctx.now
         self.page = {
             "id": self.page_id,
             "name": plain(org.name),

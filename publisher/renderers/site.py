@@ -123,8 +123,7 @@ class SiteModel:
     def summary(self, state: ThreadState, here: str) -> dict[str, Any]:
         """What a list entry shows of a thread."""
         latest = state.latest
-        worst_impact = max(state.services.values(), key=lambda s: s.rank,
-                           default=ComponentStatus.OPERATIONAL)
+        worst_impact = state.worst
         return {
             "id": state.id,
             "title": plain(latest.title),
@@ -317,7 +316,8 @@ class SiteModel:
                 return []
         return [{"audience": row.audience_name,
                  "role": row.role_name or (row.role or "").replace("-", " ")}
-                for row in policy.cascade_plan(self.ctx.content, self._policy, message)]
+                for row in policy.cascade_plan(self.ctx.content, self._policy, message,
+                                                self.ctx.now)]
 
     def history_pages(self) -> list[Page]:
         here = urls.history_path()

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from ..content.model import Content, Message, MessageType
 from ..content.urls import absolute, thread_path
 from ..errors import Problem, Severity
-from ..renderers.common import TYPE_LABELS, summary_of
 from .markup import plain
+from .summaries import TYPE_LABELS, summary_of
 
 LIMITS = {"sms": 160, "social": 280}
 ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",

@@ -77,7 +77,7 @@ def _parse(path: Path) -> MessageTemplate:
         raise ConfigError(f"{path}: unknown template setting(s) {', '.join(unknown)} "
                           f"(allowed: {', '.join(sorted(known))})")
     try:
-        kind = MessageType(settings.get("type"))
+        kind = MessageType(str(settings.get("type")))
     except ValueError as exc:
         allowed = ", ".join(t.value for t in MessageType)
         raise ConfigError(f"{path}: type: {settings.get('type')!r} is not allowed "
