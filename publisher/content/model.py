@@ -546,6 +546,13 @@ class Message:
         """Whether this message ends its thread: a closing status, or an all-clear."""
         return self.meta.status in CLOSED_STATUSES or self.type is MessageType.ALL_CLEAR
 
+    @property
+    def is_public(self) -> bool:
+        """For the status site or the newsroom: only such messages appear in public files.
+        A message for, say, email and Teams only (an internal team notice) is in none."""
+        channels = self.meta.channels
+        return channels is None or bool({Channel.STATUS, Channel.NEWS} & set(channels))
+
     def is_published(self, now: datetime) -> bool:
         """Approved, not held and due: the only messages any output ever shows or sends."""
         return self.approved and not self.held and self.send_at is not None and self.send_at <= now

@@ -126,7 +126,8 @@ class _Api:
         return state.status.value
 
     def _update(self, state: ThreadState, message: Message, previous: Message | None) -> Json:
-        then = thread_state(state.thread, message.send_at)  # type: ignore[arg-type]
+        then = thread_state(state.thread, message.send_at,  # type: ignore[arg-type]
+                            public=True)
         status = self._status(then) if then is not None else self._status(state)
         body = text_of(message.body)
         if message.meta.status is Status.CANCELLED:
