@@ -221,6 +221,7 @@ def test_r4_emergency_change_uses_the_expedited_workflow(tmp_path: Path) -> None
     fields = planned(type="emergency-change", send_at="2026-11-18T12:00",
                      window={"start": "2026-11-18T18:00", "expected_end": "2026-11-18T19:00"},
                      workflow={"exception": "emergency-change", "intake": "2026-11-18T10:00",
+                               "change_reference": "CHG-1",
                                "steps": steps(("intake", "k-patel", "2026-11-18T10:00"),
                                               ("confirm-need", "a-okafor", "2026-11-18T10:10"),
                                               ("draft", "a-okafor", "2026-11-18T10:40"))})

@@ -417,6 +417,8 @@ class Workflow(Strict):
     director_requested_review: bool = False
     on_behalf_of: Id | None = None
     """The VIP (or CISO) a message is sent for."""
+    change_reference: str | None = None
+    """The change an emergency-change exception is for (e.g. the change record's number)."""
     security_related: bool = False
 
 

@@ -79,6 +79,11 @@ class ExceptionSpec(Strict):
     templates: list[str] = []
     """Preapproved templates (empty: any named template)."""
     requires_reminder_of: bool = False
+    on_behalf_of_roles: list[str] = []
+    """Backing: ``workflow.on_behalf_of`` must name a person holding one of these roles (the
+    leader a VIP message is sent for)."""
+    requires_change_reference: bool = False
+    """Backing: ``workflow.change_reference`` names the change (emergency change)."""
     changed_body_step: StepSpec | None = None
     """A reminder whose text differs from the approved original needs this step too."""
 

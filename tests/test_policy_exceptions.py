@@ -1,0 +1,112 @@
+"""Exceptions need backing (R4), through `publisher check` on real files: each exception
+claimed without what policy.yml says must back it fails, naming what is missing; with its
+backing it passes. The second organisation's policy declares none of these backings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from policy_fixtures import NOW, other, pin, planned, steps, westmarch, write
+
+EXPEDITED = steps(("intake", "k-patel", "2026-11-02T10:00"),
+                  ("confirm-need", "a-okafor", "2026-11-02T10:10"),
+                  ("draft", "a-okafor", "2026-11-02T10:40"),
+                  ("approval", "d-whitfield", "2026-11-02T11:00"))
+TEAM = steps(("intake", "r-dunmore", "2026-11-02T10:00"),
+             ("draft", "a-okafor", "2026-11-02T11:00"),
+             ("final-draft", "r-dunmore", "2026-11-02T12:00"),
+             ("distribution", "r-dunmore", "2026-11-20T10:00"))
+FILE = "2026/2026-11-20-message.md"
+
+
+def check(root: Path) -> tuple[int, list[dict[str, Any]]]:
+    pin(root)
+    done = subprocess.run([sys.executable, "-m", "publisher", "check", str(root), "--format",
+                           "json", "--now", NOW.isoformat()], capture_output=True, text=True,
+                          check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout)["problems"]
+
+
+def errors(problems: list[dict[str, Any]]) -> list[str]:
+    return [p["message"] for p in problems if p["severity"] == "error"]
+
+
+def announcement(**workflow: Any) -> dict[str, Any]:
+    return planned(type="announcement", title="A word from IT", services={},
+                   status=None, window=None, audiences=["all-staff"],
+                   channels=["news", "rss"], send_at="2026-11-20T10:00",
+                   workflow={"steps": EXPEDITED, **workflow})
+
+
+def test_vip_without_a_leader_fails_and_with_one_passes(tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    write(root, FILE, announcement(exception="vip"))
+    code, problems = check(root)
+    assert code == 1
+    assert any("'vip' names no leader it is sent for" in m and "Chief Information Officer" in m
+               for m in errors(problems)), problems
+    write(root, FILE, announcement(exception="vip", on_behalf_of="a-okafor"))
+    code, problems = check(root)
+    assert any("a-okafor does not hold the role" in m for m in errors(problems)), problems
+    write(root, FILE, announcement(exception="vip", on_behalf_of="m-adeyemi"))
+    code, problems = check(root)
+    assert code == 0, errors(problems)
+
+
+def test_team_managed_only_for_smaller_groups(tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    fields = announcement(exception="team-managed", steps=TEAM, requested_by="r-dunmore")
+    fields["channels"] = ["email", "teams"]
+    write(root, FILE, fields)
+    code, problems = check(root)
+    assert code == 1
+    assert any("needs every audience to be a smaller group; not: all-staff" in m
+               for m in errors(problems)), problems
+    fields["audiences"] = ["elearning-team"]
+    write(root, FILE, fields)
+    code, problems = check(root)
+    assert code == 0, errors(problems)
+
+
+def test_emergency_change_names_the_change(tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    fields = planned(type="emergency-change", send_at="2026-11-18T12:00",
+                     window={"start": "2026-11-18T18:00", "expected_end": "2026-11-18T19:00"},
+                     workflow={"exception": "emergency-change", "intake": "2026-11-18T10:00",
+                               "steps": steps(("intake", "k-patel", "2026-11-18T10:00"),
+                                              ("confirm-need", "a-okafor", "2026-11-18T10:10"),
+                                              ("draft", "a-okafor", "2026-11-18T10:40"),
+                                              ("approval", "r-castellano",
+                                               "2026-11-18T11:00"))})
+    write(root, FILE, fields)
+    code, problems = check(root)
+    assert code == 1
+    assert any("'emergency-change' names no change" in m for m in errors(problems)), problems
+    fields["workflow"]["change_reference"] = "CHG-2026-1118-03"
+    write(root, FILE, fields)
+    code, problems = check(root)
+    assert code == 0, errors(problems)
+
+
+def test_template_only_with_its_registered_id(tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    fields = announcement(exception="preapproved-template", template="not-registered",
+                          steps=steps(("copyedit", "a-okafor", "2026-11-02T10:00"),
+                                      ("scheduling", "a-okafor", "2026-11-02T10:05")))
+    write(root, FILE, fields)
+    code, problems = check(root)
+    assert code == 1
+    assert any("template 'not-registered' is not preapproved" in m
+               for m in errors(problems)), problems
+
+
+def test_the_other_organisation_declares_no_backing(tmp_path: Path) -> None:
+    """Eastholm's policy has only `smaller-group`; `vip` is simply not an exception there."""
+    root = other(tmp_path)
+    code, problems = check(root)
+    assert code == 0, errors(problems)
