@@ -186,6 +186,26 @@ def performer_ok(content: Content, message: Message, req: StepRequirement, perso
                for role in (req.role, *req.also) if role is not None)
 
 
+def may_take(content: Content, message: Message, req: StepRequirement, person_id: str,
+             at: datetime) -> bool:
+    """Whether a person may take an ordinary (non-approval) step: anyone in the chain of its
+    role (or an ``also`` role) who was available that day; anyone when the role names nobody
+    (e.g. the service manager of a message without services)."""
+    allowed = [r for r in (req.role, *req.also) if r is not None]
+    if not allowed:
+        return True
+    services = services_of(message)
+    person = content.people.get(person_id)
+    day = content.local(at).date()
+    for role in allowed:
+        members = roles.chain(content, role, services)
+        if not members:
+            return True
+        if person_id in members and person is not None and person.available_on(day):
+            return True
+    return False
+
+
 def match(content: Content, message: Message, reqs: list[StepRequirement]
           ) -> list[Step | None]:
     """Pair each required step with the recorded step that fulfils it (None: not done).
@@ -292,6 +312,14 @@ def check_steps(content: Content, policy: Policy, rule: object, message: Message
             problems.append(finding(
                 message, rule, f"approved at {done.at:%Y-%m-%d %H:%M}, after the send time "
                 f"{send:%Y-%m-%d %H:%M}", "move send_at after the approval", "send_at"))
+        if (not (req.approval or req.out_of_hours or req.automatic)
+                and not may_take(content, message, req, done.by, done.at)):
+            index = message.meta.workflow.steps.index(done)
+            problems.append(finding(
+                message, rule, f"{req.step!r} was taken by {_name(content, done.by)}, but it "
+                f"is for the {role_name(content, req.role)}",
+                f"needs {req.step} by {who_text(content, req.role, done.at, services)}",
+                f"workflow.steps.{index}.by"))
         if req.out_of_hours and not performer_ok(content, message, req, done.by, done.at):
             problems.append(finding(
                 message, rule,

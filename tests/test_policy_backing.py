@@ -1,6 +1,9 @@
-"""Exceptions need backing (R4), through `publisher check` on real files: each exception
-claimed without what policy.yml says must back it fails, naming what is missing; with its
-backing it passes. The second organisation's policy declares none of these backings."""
+"""Governance that binds, through `publisher check` on real files.
+
+Exceptions need backing (R4): each exception claimed without what policy.yml says must back
+it fails, naming what is missing; with its backing it passes. Every step by someone who may
+take it (R3/R5): drafting, SME review and Comms Control review are checked against their
+roles, not only approvals. The second organisation's policy declares its own choices."""
 
 from __future__ import annotations
 
@@ -10,7 +13,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from policy_fixtures import NOW, other, pin, planned, steps, westmarch, write
+from policy_fixtures import (
+    NOW,
+    PLANNED_STEPS,
+    other,
+    outage,
+    pin,
+    planned,
+    steps,
+    westmarch,
+    write,
+)
 
 EXPEDITED = steps(("intake", "k-patel", "2026-11-02T10:00"),
                   ("confirm-need", "a-okafor", "2026-11-02T10:10"),
@@ -110,3 +123,44 @@ def test_the_other_organisation_declares_no_backing(tmp_path: Path) -> None:
     root = other(tmp_path)
     code, problems = check(root)
     assert code == 0, errors(problems)
+
+
+def with_step(name: str, person: str) -> dict[str, Any]:
+    rows = [(s, person if s == name else by, at) for s, by, at in PLANNED_STEPS]
+    return planned(workflow={"steps": steps(*rows)})
+
+
+def test_self_reviewed_sme_step_fails(tmp_path: Path) -> None:
+    """The comms lead who drafted it cannot also be its subject-matter expert."""
+    root = westmarch(tmp_path)
+    write(root, FILE, with_step("sme-review", "a-okafor"))
+    code, problems = check(root)
+    assert code == 1
+    assert any("'sme-review' was taken by Amara Okafor, but it is for the service manager" in m
+               for m in errors(problems)), problems
+    write(root, FILE, planned())
+    code, problems = check(root)
+    assert code == 0, errors(problems)
+
+
+def test_comms_control_review_and_drafting_are_checked(tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    write(root, FILE, with_step("comms-control-review", "a-okafor"))
+    code, problems = check(root)
+    assert any("'comms-control-review' was taken by Amara Okafor, but it is for the Comms "
+               "Control" in m for m in errors(problems)), problems
+    write(root, FILE, with_step("first-draft", "k-patel"))
+    code, problems = check(root)
+    assert code == 1
+    assert any("'first-draft' was taken by Kiran Patel, but it is for the communications lead"
+               in m for m in errors(problems)), problems
+
+
+def test_outage_draft_by_someone_else_fails(tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    fields = outage()
+    fields["workflow"]["steps"][2]["by"] = "k-patel"
+    write(root, "2026/2026-11-18-learn-down/01-notice.md", fields)
+    code, problems = check(root)
+    assert code == 1
+    assert any("'draft' was taken by Kiran Patel" in m for m in errors(problems)), problems
