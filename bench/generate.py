@@ -6,7 +6,7 @@ thread folders (notice, update, all-clear), planned maintenance (notice, reminde
 and news stories, approved and sent at plausible times over the years before the demo moment,
 for varied services and audiences. The same seed always gives the same files.
 
-Usage: ``python bench/generate.py DIR N [--seed S]``
+Usage: ``python bench/generate.py DIR N [--seed S] [--threads-only] [--rich]``
 """
 
 from __future__ import annotations
@@ -47,6 +47,48 @@ BODIES = (
     "A reminder that {name} will be unavailable during the maintenance window.",
     "Read on for what is new in {name} and how it helps you.",
 )
+
+
+LEADS = (
+    "Some people cannot use **{name}** right now. We are *investigating* and will update "
+    "this page as soon as we know more. Work saved before the fault is safe.",
+    "We have found the cause of the problem with **{name}**: a faulty component in the "
+    "service's storage. Our engineers are *replacing it now* and testing each step.",
+    "**{name}** is working normally again. The fault has been fixed and we have checked "
+    "that everything saved during the incident is intact.",
+    "**{name}** will be unavailable while we carry out *essential work* to keep it secure "
+    "and reliable. Please plan around the window below.",
+    "A reminder that **{name}** will be unavailable during the *maintenance window* "
+    "announced earlier. Nothing has changed since our first notice.",
+)
+ADVICE = (
+    ("save your work often and keep a copy on your own device",
+     "use the web version if the desktop app will not connect",
+     "tell your school office if a deadline is at risk"),
+    ("sign out and back in if pages look out of date",
+     "clear your browser's cache if errors persist",
+     "check this page rather than calling the service desk"),
+    ("nothing: your files and settings are unchanged",
+     "report anything that still looks wrong through the service desk",
+     "read the summary below for what we will change"),
+)
+CLOSINGS = (
+    "For help, see the [IT service desk](https://it.example.ac.uk/help) or call "
+    "extension 4000. Next update by *12:00* or sooner if anything changes.",
+    "Read more about [how we handle incidents](https://it.example.ac.uk/incidents) and "
+    "about our [service levels](https://it.example.ac.uk/sla). Thank you for your patience.",
+)
+
+
+def rich_body(rng: random.Random, index: int, name: str, reference: str) -> str:
+    """About 100 words of Markdown as the team writes it: two paragraphs with emphasis, a
+    list of advice and links, so Markdown conversion costs what it costs in real use. The
+    reference makes every body unique, as real ones are (no conversion is shared)."""
+    lead = LEADS[index % len(LEADS)].format(name=name)
+    advice = "\n".join(f"- {item}" for item in ADVICE[rng.randrange(len(ADVICE))])
+    return (f"{lead} We are sorry for the disruption this causes to teaching, research "
+            f"and study, and we will explain what happened.\n\n**What you can do:**\n\n{advice}\n\n"
+            f"{CLOSINGS[rng.randrange(len(CLOSINGS))]} Our reference: `{reference}`.")
 
 
 def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str]]:
@@ -106,8 +148,9 @@ def _front(fields: dict, body: str) -> str:
 class _Writer:
     """Writes threads until ``n`` messages exist; one random source for reproducibility."""
 
-    def __init__(self, root: Path, n: int, seed: int) -> None:
+    def __init__(self, root: Path, n: int, seed: int, rich: bool = False) -> None:
         self.root, self.left, self.rng = root, n, random.Random(seed)
+        self.rich = rich
         self.services, self.audiences, self.comms, self.approvers = _config(root)
         self.calendar = _Calendar(root)
         self.count = 0
@@ -127,7 +170,8 @@ class _Writer:
                      ("first-draft", lead, 2), ("sme-review", requester, 4),
                      ("second-draft", lead, 5), ("comms-control-review", lead, 6),
                      ("final-draft", lead, 7), ("approval", director, 8)]
-            steps = [{"step": s, "by": cal.first([by, *self.approvers], intake + timedelta(d))
+            # the approver is whoever of the chain is available on the approval day itself
+            steps = [{"step": s, "by": cal.first(self.approvers, intake + timedelta(days=d))
                       if s == "approval" else by, "at": _stamp(intake + timedelta(days=d))}
                      for s, by, d in names]
             return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
@@ -269,25 +313,34 @@ class _Writer:
     def write_thread(self, folder: Path, parts: list[tuple[str, dict, str]], name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for stem, fields, body in parts[: self.left]:
-            (folder / f"{stem}.md").write_text(_front(fields, body.format(name=name)),
-                                               encoding="utf-8")
+            text = (rich_body(self.rng, BODIES.index(body), name, f"{folder.name}/{stem}")
+                    if self.rich
+                    else body.format(name=name))
+            (folder / f"{stem}.md").write_text(_front(fields, text), encoding="utf-8")
         self.left -= min(len(parts), self.left)
 
 
-def generate(root: Path, n: int, seed: int = 0) -> Path:
-    """Write the demo config and ``n`` valid messages into ``root``; returns ``root``."""
+def generate(root: Path, n: int, seed: int = 0, *, threads_only: bool = False,
+             rich: bool = False) -> Path:
+    """Write the demo config and ``n`` valid messages into ``root``; returns ``root``.
+
+    ``threads_only``: only incidents and maintenance (three messages each), so ``n // 3``
+    threads; ``rich``: bodies of about 100 words with paragraphs, emphasis, a list and links
+    (the site benchmark), instead of one sentence."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     for name in CONFIG:
         if (DEMO / name).exists():
             shutil.copy2(DEMO / name, root / name)
     (root / "messages").mkdir(exist_ok=True)
-    writer = _Writer(root, n, seed)
+    writer = _Writer(root, n, seed, rich)
     rng = writer.rng
     # Spread the threads evenly backwards from END: about one thread a day per 1,000 messages.
-    threads = max(1, n // 2)
+    threads = max(1, n // 3 if threads_only else n // 2)
     span = timedelta(days=max(30, threads // 2))
     kinds = (writer.incident, writer.incident, writer.maintenance, writer.news, writer.news)
+    if threads_only:
+        kinds = (writer.incident, writer.incident, writer.maintenance)
     when = END - span
     while writer.left > 0:
         when += span / threads
@@ -303,10 +356,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory", type=Path)
     parser.add_argument("n", type=int, help="how many messages to write")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads-only", action="store_true",
+                        help="only incidents and maintenance, three messages each")
+    parser.add_argument("--rich", action="store_true",
+                        help="bodies of about 100 words with emphasis, a list and links")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")
-    generate(args.directory, args.n, args.seed)
+    generate(args.directory, args.n, args.seed, threads_only=args.threads_only, rich=args.rich)
     print(f"wrote {args.n} messages to {args.directory}")
     return 0
 

@@ -1,138 +1,226 @@
-"""Benchmark: the status site for 1,000 and 5,000 generated messages against a plain
-mkdocs-material site with as many plain pages as there are messages, built in the same run.
+"""Benchmark: the status build against a plain mkdocs-material site of the same text on the
+same number of pages, at 1,000 and 5,000 threads, in one run; plus check and warm rebuilds.
 
-Each build runs in its own child process (``mkdocs build`` in-process there), so the peak
-resident memory reported is that build's alone. The plain site has the same theme, palette
-toggle, logo and four-entry nav as the status site and no search plugin; its pages are
-Markdown of about the size of a message. Targets (issue 4): 5,000 messages in <= 10 s,
-<= 1.3x the plain build, <= 400 MB peak.
+For each size, ``bench/generate.py`` writes N threads of three messages (incidents and
+maintenance: notice, update or reminder, all-clear), each body about 100 words of Markdown
+with paragraphs, emphasis, a list and links. Then, each as its own process (start-up
+included, peak RSS from ``wait4``):
 
-Usage: ``python bench/site_bench.py [--sizes 1000 5000] [--keep DIR]``
+- **plain**: ``mkdocs build`` of a mkdocs-material site with one page per thread holding the
+  thread's title and all its bodies; the status site's theme settings (palette, logo,
+  features, no web fonts), the same four-entry nav, no search plugin;
+- **build cold**: ``publisher build`` with no cache (``build/.cache`` deleted);
+- **build warm, no change** and **warm, one new message** (a new incident notice);
+- **check cold** / **check warm**: ``publisher check`` without and with the cache;
+- **cState on Hugo**, only when ``hugo`` is on PATH and ``--cstate DIR`` names a checkout of
+  the cState theme; otherwise reported as skipped.
+
+Targets (issue 18): cold build <= 1.6x plain at both sizes; peak <= 400 MB at 5,000 threads;
+warm after one new message <= 5 s and no change <= 3 s at 5,000 threads (15,000 messages);
+check on 5,000 messages <= 1.5 s cold, <= 0.7 s warm; each figure at 5,000 threads <= 5.5x
+its figure at 1,000. Timings on a shared machine are noisy: run it when the machine is quiet.
+
+Usage: ``python bench/site_bench.py [--threads 1000 5000] [--keep DIR] [--cstate DIR]``
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 NOW = "2026-11-18T10:30:00+00:00"
-
-PLAIN_CONFIG = """\
-site_name: Plain
-docs_dir: docs
-use_directory_urls: true
-theme:
-  name: material
-  font: false
-  icon:
-    logo: material/traffic-light
-  palette:
-    - media: "(prefers-color-scheme: light)"
-      scheme: default
-      toggle: {icon: material/weather-night, name: Switch to dark mode}
-    - media: "(prefers-color-scheme: dark)"
-      scheme: slate
-      toggle: {icon: material/weather-sunny, name: Switch to light mode}
-  features: [navigation.tabs]
-plugins: []
-nav:
-  - Home: index.md
-  - A: a.md
-  - B: b.md
-  - C: c.md
-validation:
-  nav:
-    omitted_files: ignore
-"""
-PLAIN_BODY = """\
-Some people cannot use the service. We are investigating and will update here.
-
-**If you have a deadline today:** contact your school. Next update by 12:00.
-
-We have found the cause and are working on a fix. Thank you for your patience.
-"""
+MB = 1024  # ru_maxrss is in KiB on Linux
 
 
-def child(config: str, out: str) -> None:
-    """In the child process: build once, print seconds and peak RSS as JSON."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    started = time.perf_counter()
-    cfg = load_config(config_file=config, site_dir=out)
-    cfg.plugins.on_startup(command="build", dirty=False)
-    build(cfg)
-    cfg.plugins.on_shutdown()
-    seconds = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    pages = sum(1 for _ in Path(out).rglob("index.html"))
-    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "pages": pages}))
-
-
-def run_child(config: Path, out: Path, env: dict[str, str]) -> dict[str, float]:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", str(config), str(out)],
-        env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"build failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, float]:
+    """Run one process to completion: wall seconds and its own peak RSS (MB)."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{err.read().decode()[-3000:]}")
+    return {"s": seconds, "mb": usage.ru_maxrss / MB}
 
 
-def plain_site(root: Path, pages: int) -> Path:
+def threads_of(content: Path) -> list[tuple[str, str, list[str]]]:
+    """(thread id, title, bodies in order) of every generated thread."""
+    from publisher.content.load import split_front_matter
+
+    found = []
+    for folder in sorted(p for p in (content / "messages").glob("*/*") if p.is_dir()):
+        bodies, title = [], ""
+        for file in sorted(folder.glob("*.md")):
+            split = split_front_matter(file.read_text(encoding="utf-8"))
+            assert split is not None
+            front, body, _ = split
+            title = title or yaml.safe_load(front).get("title", "")
+            bodies.append(body.strip())
+        found.append((folder.name, title, bodies))
+    return found
+
+
+def plain_site(root: Path, threads: list[tuple[str, str, list[str]]]) -> Path:
+    """A mkdocs-material site: one page per thread with all its text, the status site's
+    theme settings (without its overrides folder) and nav, no search."""
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    theme = {k: v for k, v in config["theme"].items() if k != "custom_dir"}
     docs = root / "docs"
-    docs.mkdir(parents=True)
-    for name in ("index", "a", "b", "c"):
-        (docs / f"{name}.md").write_text(f"# {name}\n\n{PLAIN_BODY}")
-    for i in range(pages - 4):
-        folder = docs / f"{i // 500:03d}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"page-{i}.md").write_text(f"# Page {i}\n\n{PLAIN_BODY}")
-    (root / "mkdocs.yml").write_text(PLAIN_CONFIG)
+    for name in ("index", "services", "history", "news"):
+        (docs / name).mkdir(parents=True, exist_ok=True)
+    (docs / "index.md").write_text("# Status\n\nAll systems operational.\n")
+    for name in ("services", "history", "news"):
+        (docs / name / "index.md").write_text(f"# {name.title()}\n\nIndex.\n")
+    for thread_id, title, bodies in threads:
+        folder = docs / "incidents" / thread_id[:4]
+        folder.mkdir(parents=True, exist_ok=True)
+        text = "\n\n".join(f"## Update {i}\n\n{b}" for i, b in enumerate(bodies, 1))
+        (folder / f"{thread_id}.md").write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
+    plain = {"site_name": "Plain", "docs_dir": "docs", "use_directory_urls": True,
+             "theme": theme, "plugins": [], "nav": config["nav"],
+             "extra": {"generator": False},
+             "validation": {"nav": {"omitted_files": "ignore"}}}
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(plain, sort_keys=False))
     return root / "mkdocs.yml"
+
+
+def cstate(root: Path, threads: list[tuple[str, str, list[str]]], theme: Path | None,
+           env: dict[str, str]) -> dict[str, float] | str:
+    """cState on Hugo with one issue per thread, or why it was skipped."""
+    hugo = shutil.which("hugo")
+    if hugo is None:
+        return "skipped: hugo is not on PATH"
+    if theme is None or not theme.is_dir():
+        return "skipped: give --cstate DIR (a checkout of github.com/cstate/cstate)"
+    issues = root / "content" / "issues"
+    issues.mkdir(parents=True)
+    for thread_id, title, bodies in threads:
+        front = yaml.safe_dump({"title": title, "date": "2026-01-01T10:00:00Z",
+                                "resolved": True, "severity": "disrupted",
+                                "affected": ["Service"], "section": "issue"})
+        (issues / f"{thread_id}.md").write_text(f"---\n{front}---\n" + "\n\n".join(bodies))
+    (root / "themes").mkdir()
+    os.symlink(theme.resolve(), root / "themes" / "cstate")
+    (root / "config.yml").write_text(yaml.safe_dump({
+        "baseURL": "https://status.example.ac.uk/", "title": "Status", "theme": "cstate",
+        "params": {"systems": [{"name": "Service"}]}}))
+    return run([hugo, "--quiet", "-s", str(root), "-d", str(root / "public")], env)
+
+
+def new_message(content: Path) -> None:
+    """One new message: a copy of the last thread's notice as a new incident."""
+    last = sorted(p for p in (content / "messages").glob("*/*") if p.is_dir())[-1]
+    target = last.parent / f"{last.name}-again"
+    target.mkdir()
+    shutil.copy2(last / "01-notice.md", target / "01-notice.md")
+
+
+def measure(work: Path, threads: int, env: dict[str, str], theme: Path | None
+            ) -> dict[str, Any]:
+    from generate import generate
+
+    content = generate(work / "content", threads * 3, threads_only=True, rich=True)
+    cache = work / "build" / ".cache"
+    site = work / "build" / "site"
+    py = sys.executable
+    check = [py, "-m", "publisher", "check", str(content), "--now", NOW]
+    build = [py, "-m", "publisher", "build", str(content), "--now", NOW, "--out", str(site),
+             "-f", str(REPO / "mkdocs.yml")]
+    texts = threads_of(content)
+    out: dict[str, Any] = {}
+    out["plain"] = run([py, "-m", "mkdocs", "build", "-q", "-f",
+                        str(plain_site(work / "plain", texts)), "-d",
+                        str(work / "plain-site")], env)
+    shutil.rmtree(cache, ignore_errors=True)
+    out["check cold"] = run(check, env)
+    out["check warm"] = run(check, env)
+    shutil.rmtree(cache, ignore_errors=True)
+    out["build cold"] = run(build, env)
+    out["warm, no change"] = run(build, env)
+    new_message(content)
+    out["warm, 1 new message"] = run(build, env)
+    out["pages"] = sum(1 for _ in site.rglob("index.html"))
+    out["plain pages"] = sum(1 for _ in (work / "plain-site").rglob("index.html"))
+    out["cstate"] = cstate(work / "cstate", texts, theme, env)
+    return out
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+ROWS = ("plain", "build cold", "warm, no change", "warm, 1 new message", "check cold",
+        "check warm")
+
+
+def report(results: dict[int, dict[str, Any]]) -> None:
+    """Every figure side by side, each size's ratios, and the targets met or missed."""
+    sizes = sorted(results)
+    both = len(sizes) == 2
+    print(f"\n{'figure':<22}" + "".join(f"{f'{n:,} threads':>18}" for n in sizes)
+          + (f"{'growth':>10}" if both else ""))
+    for row in ROWS:
+        figures = [results[n][row] for n in sizes]
+        cells = "".join(f"{f['s']:>8.2f} s {f['mb']:>4.0f} MB" for f in figures)
+        growth = ""
+        if both:
+            ratio = figures[1]["s"] / figures[0]["s"]
+            growth = f"{ratio:>8.2f}x ({verdict(ratio <= 5.5)}: <= 5.5x)"
+        print(f"{row:<22}{cells}{growth}")
+    for n in sizes:
+        r = results[n]
+        ratio = r["build cold"]["s"] / r["plain"]["s"]
+        hugo = r["cstate"]
+        print(f"\n{n:,} threads ({n * 3:,} messages): {r['pages']} status pages, "
+              f"{r['plain pages']} plain pages")
+        print(f"  cold build / plain: {ratio:.2f}x ({verdict(ratio <= 1.6)}: <= 1.6x)")
+        print("  cState on Hugo: " + (hugo if isinstance(hugo, str) else
+                                      f"{hugo['s']:.2f} s {hugo['mb']:.0f} MB"))
+    if max(sizes) >= 5000:
+        b = results[max(sizes)]
+        peak, new, same = b["build cold"]["mb"], b["warm, 1 new message"]["s"], \
+            b["warm, no change"]["s"]
+        print(f"\nat {max(sizes):,} threads: peak {peak:.0f} MB ({verdict(peak <= 400)}: "
+              f"<= 400 MB); warm, 1 new message {new:.2f} s ({verdict(new <= 5)}: <= 5 s); "
+              f"warm, no change {same:.2f} s ({verdict(same <= 3)}: <= 3 s)")
+    print("(check on exactly 5,000 messages, cold and warm: bench/check_bench.py)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--keep", type=Path, help="keep the generated trees here")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--cstate", type=Path, help="a checkout of the cState Hugo theme")
     args = parser.parse_args(argv)
-    if args.child:
-        child(*args.child)
-        return 0
-
-    from generate import generate  # bench/generate.py (the ftests helper's generator)
-
     work = Path(args.keep or tempfile.mkdtemp(prefix="site-bench-"))
-    base_env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_NOW=NOW,
-                    PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    print(f"{'messages':>8} {'site pages':>10} {'site s':>7} {'site MB':>8} "
-          f"{'plain pages':>11} {'plain s':>8} {'plain MB':>9} {'ratio':>6}")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_NOW=NOW,
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    env.pop("PUBLISHER_CACHE_DIR", None)
+    results: dict[int, dict[str, Any]] = {}
     try:
-        for n in args.sizes:
-            content = generate(work / f"content-{n}", n)
-            env = dict(base_env, PUBLISHER_CONTENT=str(content))
-            ours = run_child(REPO / "mkdocs.yml", work / f"site-{n}", env)
-            plain = run_child(plain_site(work / f"plain-{n}", n), work / f"plain-site-{n}",
-                              base_env)
-            ratio = ours["seconds"] / plain["seconds"]
-            print(f"{n:>8} {ours['pages']:>10} {ours['seconds']:>7.2f} {ours['rss_mb']:>8.0f} "
-                  f"{plain['pages']:>11} {plain['seconds']:>8.2f} {plain['rss_mb']:>9.0f} "
-                  f"{ratio:>6.2f}", flush=True)
+        for n in args.threads:
+            results[n] = measure(work / f"t{n}", n, env, args.cstate)
+            print(f"{n} threads done", file=sys.stderr, flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    report(results)
     return 0
 
 

@@ -8,8 +8,11 @@ never goes half-published.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +21,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from .errors import ConfigError, Problem, PublisherError
-from .mkdocs_plugin import CONTENT_ENV
+from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,19 +40,25 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
 
 
 def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
-          held: dict[str, list[Problem]] | None = None) -> Path:
+          preview: str | None = None, held: dict[str, list[Problem]] | None = None) -> Path:
     """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
 
-    ``held``, when given, is filled with the messages left out of the site and why."""
+    With ``preview`` (a message id) only that message's thread page is built, the message
+    shown as published (``publisher preview``). ``held``, when given, is filled with the
+    messages left out of the site and why."""
     config_path = find_config(root, config_file)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
-    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW")}
+    _tidy(out, staging)
+    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV)}
     try:
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
         os.environ[CONTENT_ENV] = str(root.resolve())
         os.environ["PUBLISHER_NOW"] = now.isoformat()
+        os.environ.pop(PREVIEW_ENV, None)
+        if preview:
+            os.environ[PREVIEW_ENV] = preview
         config = load_config(config_file=str(config_path), site_dir=str(staging))
         config.plugins.on_startup(command="build", dirty=False)
         try:
@@ -84,4 +93,32 @@ def _swap(new: Path, out: Path) -> None:
         os.rename(out, old / out.name)
     os.rename(new, out)
     if old is not None:
+        _discard(old)
+
+
+DISCARD = ("import os, shutil, sys\n"
+           "os.nice(10)\n"
+           "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
+
+
+def _discard(old: Path) -> None:
+    """Delete the previous site in the background: it is already out of view, and deleting
+    thousands of files took longer than a warm rebuild itself. If that cannot start, delete
+    it here; a left-over folder is tidied by the next build."""
+    try:
+        subprocess.Popen([sys.executable, "-c", DISCARD, str(old)], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    except OSError:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _tidy(out: Path, staging: Path) -> None:
+    """Remove previous sites an interrupted background delete left: untouched for an hour
+    before ``staging`` was made (file times, not the build's clock), so not one that a
+    delete is still working through."""
+    made = staging.stat().st_mtime
+    for stale in out.parent.glob(f".{out.name}-old-*"):
+        with contextlib.suppress(OSError):
+            if made - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)

@@ -17,9 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import policy
+from .cache import cache_root
 from .content.load import load_content
 from .content.model import Content, Message
 from .errors import ContentError, Problem, Severity, relpath
+from .text import markup
 from .text.headers import header_problems
 from .text.snippets import snippet_problems
 
@@ -84,6 +86,8 @@ def collector_paused() -> Iterator[None]:
 
 def check(root: Path, now: datetime) -> CheckResult:
     """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
+    cache = cache_root(root)
+    markup.attach(cache / "html" if cache else None)  # reuse earlier runs' conversions
     with collector_paused():
         content, problems = load_content(root)
         if content is not None:
@@ -91,6 +95,7 @@ def check(root: Path, now: datetime) -> CheckResult:
             problems += snippet_problems(content)  # sms:/social: overrides that are too long
             problems += header_problems(content)  # no CR/LF in any email header value
             problems += provenance_problems(content)  # when verified approvals are required
+    markup.save()
     problems = sorted(problems)
     return CheckResult(content, problems, hold(root, content, problems))
 
@@ -116,11 +121,9 @@ def hold(root: Path, content: Content | None, problems: list[Problem]
     for thread in content.threads.values():
         opener = thread.first.id
         for message in thread.messages:
-            if message.id in held:
-                message.held = True
-            elif opener in held and message.approved:
-                message.held = True
+            if opener in held and message.id not in held and message.approved:
                 held[message.id] = [_follows_held(message, opener)]
+            message.held = message.id in held  # set afresh: content may be reused
     return held
 
 

@@ -13,6 +13,10 @@ The theme overrides, stylesheet and script ship inside the package: the plugin p
 packaged ``overrides`` folder into the theme's search path (after the organisation's own
 ``site_templates/overrides``, before mkdocs-material) and adds the assets as generated files,
 so an organisation's mkdocs.yml needs no ``custom_dir`` and its ``docs_dir`` stays empty.
+
+A page whose inputs did not change since an earlier build comes from the build cache
+(``pagecache``) instead of being drawn through the theme again; ``mkdocs serve``'s rebuilds
+use the same cache.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
+import jinja2
+from markupsafe import Markup, escape
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -34,16 +39,25 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from . import clock, templates
+from .cache import cache_root
 from .check import CheckResult, check
 from .content import urls
+from .content.preview import published_copy
 from .errors import PublisherError
+from .pagecache import PageCache
 from .renderers import BuildContext, static_outputs
+from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
+from .text import markup
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+PREVIEW_ENV = "PUBLISHER_PREVIEW"
+"""A message id: build only its thread page, the message shown as published (preview)."""
+CACHED_TEMPLATE = "publisher-cached-page.html"
+"""A page found in the build cache is "drawn" with this template: its stored HTML as is."""
 
 
 class PublisherConfig(Config):
@@ -63,6 +77,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.root: Path | None = None
         self.result: CheckResult | None = None
         """The check this build published from (``publisher build`` reports what is held)."""
+        self.preview: str | None = None
+        self.pagecache: PageCache | None = None
+        self.hits: dict[str, str] = {}
 
     # -- configuration: load and check the content once per build
 
@@ -86,7 +103,14 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for problem in result.warnings:
             log.info("%s", problem)
         assert result.content is not None
-        ctx = BuildContext.at(result.content, now)
+        content = result.content
+        self.preview = os.environ.get(PREVIEW_ENV) or None
+        if self.preview:
+            if self.preview not in content.messages:
+                raise PluginError(f"publisher: no message {self.preview!r} to preview")
+            content = published_copy(content, self.preview, now)
+        ctx = BuildContext.at(content, now)
+        ctx.extras["cache"] = cache_root(self.root)  # producers may keep results there
         templates.clear_cache()  # serve: pick up edited templates on every rebuild
         self.model = SiteModel(ctx)
         self._theme_overrides(config, templates.project_dir(self.root))
@@ -97,6 +121,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # Sitemaps carry a build date: make it the build's instant, so builds are reproducible.
         os.environ["SOURCE_DATE_EPOCH"] = str(int(now.timestamp()))
         config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
+        # Another plugin may change pages after they are drawn (search reads their content):
+        # then every page is drawn, as a stored page would skip what that plugin does.
+        # A preview's pages show a draft as published: they must never enter the cache.
+        alone = set(config.plugins) <= {"publisher"} and not self.preview
+        self.pagecache = PageCache(self.root, config, self.model.env, now.isoformat()
+                                   ) if alone else None
+        self.hits = {}
         return config
 
     @staticmethod
@@ -117,9 +148,20 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for held, why in self.result.held.items():
             log.warning("held (left out of the site): %s: %s", held, why[0])
         self.pages = {}
+        if self.preview:  # one page, and none of the site-wide outputs
+            content = self.model.ctx.content
+            thread = content.threads[content.messages[self.preview].thread_id]
+            state = self.model.report.threads[thread.id]
+            page = self.model.thread_page(state)
+            self._add(files, File.generated(config, page.src_uri, content=""))
+            self.pages[page.src_uri] = page
+            return files
+        timezone = {"timezone": self.model.ctx.content.organisation.timezone}
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
+            if self.pagecache is not None:
+                self.pagecache.key(page, timezone)
         for path, data in static_outputs(self.model.ctx).items():
             self._add(files, File.generated(config, path, content=data))
         project = templates.project_dir(self.model.ctx.content.root)
@@ -140,6 +182,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # every included partial on every page (thousands of pages, dozens of partials).
         # ``mkdocs serve`` makes a new environment for each rebuild, so edits still show.
         env.auto_reload = False
+        env.loader = jinja2.ChoiceLoader([
+            jinja2.DictLoader({CACHED_TEMPLATE: "{{ publisher_cached_html }}"}), env.loader])
         return env
 
     # -- pages: title and metadata first, then the rendered content
@@ -152,18 +196,27 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
         page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
+        # The sitemap's lastmod: this page's latest message (a page with none keeps the
+        # build's date: mkdocs also takes the newest of these as the sitemap's own date).
+        if self.model is not None and (lastmod := self.model.lastmod(spec)):
+            page.update_date = lastmod
+        # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
+        # links on one page never share a name.
         page.meta["publisher_feeds"] = [
-            {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
-             "title": f"{spec.title} ({fmt.upper() if fmt == 'rss' else 'Atom'})",
-             "path": path} for fmt, path in spec.feeds]
+            {"type": link["type"], "title": link["title"], "path": link["href"]}
+            for link in alternate_links(self.model.ctx, spec.feeds)] if self.model else []
         # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
         page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
+        stored = self.pagecache.get(spec.src_uri) if self.pagecache is not None else None
+        if stored is not None:
+            self.hits[spec.src_uri] = stored
+            page.meta["template"] = CACHED_TEMPLATE
         return ""  # the content comes from the page template, not from Markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         spec = self.pages.get(page.file.src_uri)
-        if spec is None or self.model is None:
+        if spec is None or self.model is None or spec.src_uri in self.hits:
             return html
         return self.model.render(spec)
 
@@ -174,7 +227,23 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             depth = spec.path.count("/")
             # our own key: the overrides link to the site root relative to the page
             context["publisher_root"] = "../" * depth or "./"  # type: ignore[typeddict-unknown-key]
+            if spec.src_uri in self.hits:
+                context["publisher_cached_html"] = Markup(  # type: ignore[typeddict-unknown-key]
+                    self.hits[spec.src_uri])
         return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        uri = page.file.src_uri
+        if self.pagecache is not None and uri in self.pages and uri not in self.hits:
+            self.pagecache.put(uri, output)
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # Only a build that got this far tidies the cache: pages not drawn or reused in it
+        # (changed or gone) are deleted; new Markdown conversions are kept.
+        if self.pagecache is not None:
+            self.pagecache.blobs.prune()
+        markup.save()
 
     # -- serve: rebuild when the content or the templates change
 

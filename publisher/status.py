@@ -358,3 +358,24 @@ def history(content: Content, report: StatusReport, days: int = 90) -> dict[str,
             bar.append(Day(day, status, tuple(ids)))
         out[service_id] = bar
     return out
+
+
+def next_change(report: StatusReport) -> datetime | None:
+    """The first instant after ``report.now`` at which the clock alone (no new message) would
+    change what ``evaluate`` says: a window opening or closing. None when nothing is planned.
+
+    Pages are a snapshot at ``now``; the site's script uses this to tell a reader when the
+    snapshot has been overtaken by a planned change, instead of re-evaluating it.
+    """
+    now = report.now
+    moments: list[datetime] = []
+    for state in report.threads.values():
+        if state.kind is ThreadKind.MAINTENANCE and state.open:
+            # declared verifying is final for the clock; scheduled/in progress move on time
+            if state.status is not Status.VERIFYING:
+                moments += [state.start, state.expected_end] if state.expected_end else [
+                    state.start]
+        elif state.kind is ThreadKind.INCIDENT and state.open:
+            moments.append(state.start)
+    future = [m.astimezone(UTC) for m in moments if m is not None and m.astimezone(UTC) > now]
+    return min(future, default=None)

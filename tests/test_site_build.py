@@ -77,7 +77,9 @@ def test_broken_content_fails_publisher_build_and_keeps_the_site(demo_copy: Path
     assert result.returncode == 1
     assert "unchanged" in result.stderr and "servcies" in result.stderr
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # no leftovers
+    # no leftovers: only the build cache next to the content (build/.cache) stays
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content", "site"]
+    assert [p.name for p in (tmp_path / "build").iterdir()] == [".cache"]
 
 
 def test_broken_template_keeps_the_site(tmp_path: Path) -> None:

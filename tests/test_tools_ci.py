@@ -86,6 +86,15 @@ def test_github_workflow_shape() -> None:
     assert publish["steps"][ledger]["if"] == "${{ !cancelled() }}"
     send_step = publish["steps"][send]
     assert send_step["env"]["PUBLISHER_SMTP_PASSWORD"] == "${{ secrets.SMTP_PASSWORD }}"
+    for job, action in ((preview, "actions/cache/restore@"), (publish, "actions/cache@")):
+        # the build cache is restored before the build; only main's publish job saves it
+        steps = [s.get("uses", "") for s in job["steps"]]
+        at = next(i for i, u in enumerate(steps) if u.startswith(action))
+        cache = job["steps"][at]
+        assert cache["with"]["path"] == "build/.cache"
+        assert "hashFiles('content/**'" in cache["with"]["key"]
+        assert at < next(i for i, s in enumerate(job["steps"])
+                         if "publisher build" in " ".join(scripts(s)))
     for job in (preview, publish):  # blame needs the whole history
         checkout = next(s for s in job["steps"] if s.get("uses", "").startswith(
             "actions/checkout"))
@@ -106,6 +115,10 @@ def test_gitlab_pipeline_shape() -> None:
     preview = pipeline["preview"]
     assert preview["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert "build/site/" in preview["artifacts"]["paths"]
+    # the build cache: kept by main's pages job, only read by a merge request's preview
+    assert pipeline["pages"]["cache"]["paths"] == ["build/.cache/"]
+    assert "policy" not in pipeline["pages"]["cache"]
+    assert preview["cache"] == dict(pipeline["pages"]["cache"], policy="pull")
 
 
 def test_pre_commit_runs_check_on_content() -> None:

@@ -81,6 +81,9 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
             table.add_row(Text("✔ done", style="green"), row.step, roles, Text(who))
         elif row.done:
             table.add_row(Text("✔ done", style="green"), row.step, roles, "by the pipeline")
+        elif row.automatic:  # nobody's to-do: `publisher send` does it at the send time
+            table.add_row(Text("⟳ auto", style="dim"), row.step, "automatic",
+                          "by the pipeline at the send time")
         else:
             due = (f", due {content.local(row.due):%Y-%m-%d %H:%M}" if row.due else "")
             late = " (overdue)" if row.overdue else ""

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..cache import Pack, cache_root, code_version, key_of
 from ..errors import Problem, Severity, relpath
 from .config import (
     CONFIG_FILES,
@@ -123,8 +124,30 @@ class _Sources:
         return self.prefix + "/".join(parts)
 
 
+class _Parsed:
+    """Parsed front matter by file text (``cache.Pack`` under ``build/.cache/messages``):
+    the YAML step is most of loading, and the same files are loaded build after build."""
+
+    def __init__(self, root: Path, zone: str) -> None:
+        folder = cache_root(root)
+        self.enabled = folder is not None
+        self.pack = Pack(folder / "messages" if folder is not None else None)
+        self.salt = key_of(code_version(), zone)
+
+    def get(self, text: str) -> tuple[str, Any]:
+        """(key, cached [data, lines, body, body line] or None)."""
+        key = key_of(self.salt, text)
+        found = self.pack.get(key) if self.enabled else None
+        if (isinstance(found, list) and len(found) == 4 and isinstance(found[0], dict)
+                and isinstance(found[1], dict) and isinstance(found[2], str)
+                and isinstance(found[3], int)):
+            return key, found
+        return key, None
+
+
 def _parse_message(
-    parts: tuple[str, ...], sources: _Sources, context: dict[str, Any], out: Collector
+    parts: tuple[str, ...], sources: _Sources, context: dict[str, Any], parsed_cache: _Parsed,
+    out: Collector,
 ) -> tuple[Message, str | None] | None:
     source = sources(parts)
     path = sources.root.joinpath(*parts)
@@ -144,6 +167,40 @@ def _parse_message(
     except (OSError, UnicodeDecodeError) as exc:
         out.add(source, 1, "(file)", f"cannot read: {exc}", code="L-io")
         return None
+    key, cached = parsed_cache.get(text)
+    lines: dict[str, int] = {}
+    if cached is not None:
+        data, lines, body, body_line = cached
+    else:
+        parsed = _parse_text(text, source, out)
+        if parsed is None:
+            return None
+        data, body, body_line = parsed
+        if parsed_cache.enabled and _plain(data):  # a YAML date, say, is parsed every time
+            lines = line_map(data)  # JSON keeps no line numbers: store them alongside
+            parsed_cache.pack.put(key, [data, lines, body, body_line])
+    message_id = f"{thread_id}/{stem}" if stem else thread_id
+    try:
+        meta = FrontMatter.model_validate(data, context=context)
+    except ValidationError as exc:
+        validation_problems(exc, FrontMatter, source, lines or line_map(data), 2, out,
+                            message_id)
+        return None
+    joined = meta.thread
+    if joined and stem == "":
+        # a single file continuing another thread: its id stays its own, under that thread
+        message_id = f"{joined}/{thread_id}"
+        thread_id = joined
+    # Line numbers are only needed to report a problem: without the cache, worked out from
+    # ``data`` on demand.
+    message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
+                      meta, lines=lines, data=data)
+    return message, joined
+
+
+def _parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int] | None:
+    """(front matter data with lines, body, body's first line) of a message file's text;
+    None (with the problem noted) when the front matter is missing or not a mapping."""
     split = split_front_matter(text)
     if split is None:
         out.add(source, 1, "(front matter)", "no front matter: the file must start with a "
@@ -168,21 +225,20 @@ def _parse_message(
         out.add(source, 2, "(front matter)", "front matter must be a mapping of fields, got "
                 f"{'a list' if isinstance(data, list) else repr(data)}", code="L-frontmatter")
         return None
-    message_id = f"{thread_id}/{stem}" if stem else thread_id
-    try:
-        meta = FrontMatter.model_validate(data, context=context)
-    except ValidationError as exc:
-        validation_problems(exc, FrontMatter, source, line_map(data), 2, out, message_id)
-        return None
-    joined = meta.thread
-    if joined and stem == "":
-        # a single file continuing another thread: its id stays its own, under that thread
-        message_id = f"{joined}/{thread_id}"
-        thread_id = joined
-    # Line numbers are only needed to report a problem: worked out from ``data`` on demand.
-    message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
-                      meta, data=data)
-    return message, joined
+    return data, body, body_line
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` survives a JSON round trip unchanged (the cache stores JSON)."""
+    if isinstance(value, str) or value is None or isinstance(value, bool | int):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return False
 
 
 def _inherit(messages: list[Message]) -> None:
@@ -221,10 +277,12 @@ def _inherit(messages: list[Message]) -> None:
             approved = meta
 
 
-def _send_key(message: Message) -> tuple[bool, float, str]:
-    """Thread order: by send time, unscheduled drafts last, file path breaking ties."""
+def _send_key(message: Message) -> tuple[bool, float, bool, str]:
+    """Thread order: by send time, unscheduled drafts last; at the same time the message that
+    opens the thread first (``x-update.md`` sorts before ``x.md``), then the file path."""
     sent = message.meta.send_at
-    return (sent is None, sent.timestamp() if sent else 0.0, message.source)
+    return (sent is None, sent.timestamp() if sent else 0.0,
+            message.type not in OPENING_TYPES, message.source)
 
 
 def _build_threads(parsed: list[tuple[Message, str | None]], out: Collector) -> dict[str, Thread]:
@@ -369,12 +427,14 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
                     f"(allowed: {LAYOUT_HINT})", code="L-layout")
 
     context = {"tz": organisation_zone(models, raw)}
+    parsed_cache = _Parsed(root, str(context["tz"]))
     parsed = [
         result
         for parts in files
         if len(parts) > 1 and parts[0] == "messages" and parts[-1].endswith(".md")
-        and (result := _parse_message(parts, sources, context, out)) is not None
+        and (result := _parse_message(parts, sources, context, parsed_cache, out)) is not None
     ]
+    parsed_cache.pack.save()
     threads = _build_threads(parsed, out)
     message_ids = {m.id for t in threads.values() for m in t.messages}
     for thread in threads.values():

@@ -71,3 +71,9 @@ BANNER_FILES = ("banner.json", "banner.html", "banner.js")
 
 def absolute(content: Content, path: str) -> str:
     return content.organisation.base_url + path.lstrip("/")
+
+
+def webcal(content: Content, path: str) -> str:
+    """The ``webcal://`` form of a calendar's address: calendar apps subscribe to it (and
+    refresh it) instead of importing the file once."""
+    return "webcal://" + absolute(content, path).split("://", 1)[1]

@@ -7,7 +7,7 @@ from ..errors import Problem
 from .base import finding, role_name
 from .config import FallbacksRule
 from .kinds import RuleRun, per_message, rule_kind
-from .workflow import pending
+from .workflow import pending, steps_for
 
 
 @rule_kind("fallbacks")
@@ -17,7 +17,9 @@ def _run(ctx: RuleRun, rule: FallbacksRule, message: Message) -> list[Problem]:
     stage = message.meta.workflow.stage
     if stage in (Stage.APPROVED, Stage.WITHDRAWN):
         return []
-    todo = [p for p in pending(content, ctx.policy, message, ctx.now) if p.step != "distribution"]
+    # automatic steps (distribution) are the pipeline's, never anybody's next step
+    automatic = {r.step for r in steps_for(content, ctx.policy, message) if r.automatic}
+    todo = [p for p in pending(content, ctx.policy, message, ctx.now) if p.step not in automatic]
     if not todo:
         return []
     nxt = todo[0]

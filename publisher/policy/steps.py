@@ -33,12 +33,15 @@ class StepRow:
     """The first available person in the role's chain, when still to do."""
     due: datetime | None = None
     overdue: bool = False
+    automatic: bool = False
+    """Done by ``publisher send`` at the send time: nobody's to-do, never overdue."""
 
     def as_json(self) -> dict[str, Any]:
         return {"step": self.step, "label": self.label, "role": self.role,
                 "also": list(self.also), "done": self.done, "by": self.by,
                 "at": self.at.isoformat() if self.at else None, "person": self.person,
-                "due": self.due.isoformat() if self.due else None, "overdue": self.overdue}
+                "due": self.due.isoformat() if self.due else None, "overdue": self.overdue,
+                "automatic": self.automatic}
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def step_report(content: Content, policy: Policy, message: Message, now: datetim
             done=record is not None or todo is None,
             by=record.by if record else None, at=record.at if record else None,
             person=todo.person if todo else None, due=todo.due if todo else None,
-            overdue=bool(todo and todo.overdue)))
+            overdue=bool(todo and todo.overdue) and not req.automatic,
+            automatic=req.automatic))
     label = chosen.spec.label if chosen.spec else "no workflow in the policy"
     return StepReport(message, chosen.name, label, rows,
                       cascade_plan(content, policy, message, now))

@@ -239,8 +239,14 @@ def match(content: Content, message: Message, reqs: list[StepRequirement]
 def due_date(content: Content, policy: Policy, message: Message, req: StepRequirement
              ) -> datetime | None:
     """When a step must be done by: the send time (or the window's start); the intake of a
-    message under a lead-time rule is due that many days before."""
-    send = message.send_at or (message.meta.window.start if message.meta.window else None)
+    message under a lead-time rule is due that many days before.
+
+    Only the message's own send time or window counts: a follow-up inherits them from the
+    message before it, and a deadline taken from there would be overdue the moment the
+    follow-up is created."""
+    own = message.data is None or message.wrote("send_at")
+    window = message.meta.window if message.data is None or message.wrote("window") else None
+    send = (message.send_at if own else None) or (window.start if window else None)
     if send is None:
         return None
     if req.step == "intake":

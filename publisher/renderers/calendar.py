@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component, Event, Timezone
 
 from ..content.model import Status, ThreadKind
 from ..content.urls import calendar_path
@@ -63,14 +63,35 @@ def _calendar(ctx: BuildContext, name: str, events: list[Event]) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", ctx.content.organisation.timezone)
+    # Transitions only for the years the events span (or the build's year): a short, still
+    # complete VTIMEZONE. A calendar with no window still carries it: RFC 5545 requires at
+    # least one component, and a subscriber's empty calendar must still parse.
+    first = min((e.decoded("dtstart") for e in events), default=ctx.now).date()
+    last = max((e.decoded("dtend") for e in events), default=ctx.now).date()
+    timezone = Timezone.from_tzid(ctx.content.organisation.timezone,
+                                  first_date=date(first.year - 1, 1, 1),
+                                  last_date=date(last.year + 2, 1, 1))
+    for part in timezone.subcomponents:
+        _one_rdate_per_line(part)
+    calendar.add_component(timezone)
     for event in events:
         calendar.add_component(event)
-    if events:
-        # Transitions only for the years the events span: a short, still complete VTIMEZONE.
-        first = min(e.decoded("dtstart") for e in events).date()
-        last = max(e.decoded("dtend") for e in events).date()
-        calendar.add_missing_timezones(date(first.year - 1, 1, 1), date(last.year + 2, 1, 1))
     return calendar.to_ical()
+
+
+def _one_rdate_per_line(part: Component) -> None:
+    """Split ``RDATE:a,b,c`` into one RDATE line per change date.
+
+    Both forms are valid RFC 5545, but ical.js (behind many web calendars) reads only the
+    first date of a list, which put every summer-time window an hour late there."""
+    found = part.get("RDATE")
+    if found is None:
+        return
+    dates = [d.dt for value in (found if isinstance(found, list) else [found])
+             for d in value.dts]
+    del part["RDATE"]
+    for value in dates:
+        part.add("rdate", value)
 
 
 def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:

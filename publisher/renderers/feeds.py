@@ -9,13 +9,17 @@ body rendered and sanitized by ``markup.to_html``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
+from ..cache import Pack, code_version, key_of
 from ..content.model import Message, ThreadKind
 from ..content.urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
 from ..text.markup import plain
@@ -41,7 +45,6 @@ class FeedSpec:
 def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
     """Every feed the site offers, with its messages (newest first)."""
     content = ctx.content
-    name = plain(content.organisation.short_name or content.organisation.name)
     published = [m for m in ctx.report.published if is_public(m)]  # newest first
     by_service: dict[str, list[Message]] = {sid: [] for sid in content.services}
     by_audience: dict[str, list[Message]] = {aid: [] for aid in content.audiences}
@@ -57,62 +60,76 @@ def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
             news.append(message)  # the newsroom: stories and launches, as on the site
 
     specs = [
-        FeedSpec("all", None, f"{name}: all updates",
+        FeedSpec("all", None, feed_title(ctx, "all", None),
                  f"Every status update and news item from {plain(content.organisation.name)}.",
                  published[:AGGREGATE_LIMIT]),
-        FeedSpec("news", None, f"{name}: news", f"News from {plain(content.organisation.name)}.",
-                 news[:AGGREGATE_LIMIT]),
+        FeedSpec("news", None, feed_title(ctx, "news", None),
+                 f"News from {plain(content.organisation.name)}.", news[:AGGREGATE_LIMIT]),
     ]
     for service_id, messages in by_service.items():
-        service = content.services.get(service_id)
-        label = plain(service.name) if service else service_id
-        specs.append(FeedSpec("services", service_id, f"{name}: {label}",
+        label = _label(ctx, "services", service_id)
+        specs.append(FeedSpec("services", service_id, feed_title(ctx, "services", service_id),
                               f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
     for group in content.groups:
         ids = {s.id for s in group.services}
         messages = [m for m in published if ids.intersection(m.meta.services)]
-        label = plain(group.name)
-        specs.append(FeedSpec("groups", group.id, f"{name}: {label}",
-                              f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
+        specs.append(FeedSpec("groups", group.id, feed_title(ctx, "groups", group.id),
+                              f"Status updates about {plain(group.name)}.",
+                              messages[:AGGREGATE_LIMIT]))
     for audience_id, messages in by_audience.items():
-        audience = content.audiences.get(audience_id)
-        label = plain(audience.name) if audience else audience_id
-        specs.append(FeedSpec("audiences", audience_id, f"{name}: for {label}",
-                              f"Updates for {label}.", messages[:AGGREGATE_LIMIT]))
+        specs.append(FeedSpec("audiences", audience_id,
+                              feed_title(ctx, "audiences", audience_id),
+                              f"Updates for {_label(ctx, 'audiences', audience_id)}.",
+                              messages[:AGGREGATE_LIMIT]))
     for thread_id, messages in by_thread.items():
-        title = plain(content.threads[thread_id].title)
-        specs.append(FeedSpec("threads", thread_id, f"{name}: {title}",
-                              f"Every update on “{title}”.", messages))
+        specs.append(FeedSpec("threads", thread_id, feed_title(ctx, "threads", thread_id),
+                              f"Every update on “{_label(ctx, 'threads', thread_id)}”.",
+                              messages))
     return specs
 
 
-def _entry(ctx: BuildContext, message: Message) -> FeedEntry:
-    entry = FeedEntry()
-    url = message_url(ctx, message)
-    entry.id(url)
-    entry.guid(url, permalink=True)
-    entry.title(title_of(ctx, message))
-    entry.link(href=url, rel="alternate", type="text/html")
-    entry.summary(summary_of(message))
-    entry.content(body_html(message.body), type="html")
-    when = ctx.content.local(message.send_at)  # type: ignore[arg-type]
-    entry.published(when)
-    entry.updated(when)
+def _fields(ctx: BuildContext, message: Message) -> dict[str, Any]:
+    """Everything a feed item shows of a message (also what a stored feed is keyed by)."""
+    services = []
     for service_id in message.meta.services:
         service = ctx.content.services.get(service_id)
-        entry.category(term=service_id, label=plain(service.name) if service else service_id,
-                       scheme=absolute(ctx.content, "services/"))
-    entry.category(term=message.type.value)
+        services.append((service_id, plain(service.name) if service else service_id))
+    return {"url": message_url(ctx, message), "title": title_of(ctx, message),
+            "summary": summary_of(message), "html": body_html(message.body),
+            "when": ctx.content.local(message.send_at),  # type: ignore[arg-type]
+            "services": services, "type": message.type.value}
+
+
+def _entry(ctx: BuildContext, fields: dict[str, Any]) -> FeedEntry:
+    entry = FeedEntry()
+    url = fields["url"]
+    entry.id(url)
+    entry.guid(url, permalink=True)
+    entry.title(fields["title"])
+    entry.link(href=url, rel="alternate", type="text/html")
+    entry.summary(fields["summary"])
+    entry.content(fields["html"], type="html")
+    entry.published(fields["when"])
+    entry.updated(fields["when"])
+    for service_id, label in fields["services"]:
+        entry.category(term=service_id, label=label, scheme=absolute(ctx.content, "services/"))
+    entry.category(term=fields["type"])
     return entry
 
 
-def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) -> dict[str, bytes]:
-    content = ctx.content
-    # An empty feed dates from the newest public message anywhere (not the build time), so
-    # it too is byte-identical between builds until something is published.
+def _newest(ctx: BuildContext, spec: FeedSpec) -> datetime:
+    """When the feed last changed: an empty feed dates from the newest public message
+    anywhere (not the build time), so it too is byte-identical between builds until
+    something is published."""
     latest = spec.messages[0] if spec.messages else next(
         (m for m in ctx.report.published if is_public(m)), None)
-    newest: datetime = content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
+    return ctx.content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
+
+
+def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEntry]
+            ) -> dict[str, bytes]:
+    content = ctx.content
+    newest = _newest(ctx, spec)
     out: dict[str, bytes] = {}
     for fmt in FEED_EXTENSIONS:
         path = feed_path(spec.scope, spec.key, fmt)
@@ -128,33 +145,94 @@ def _render(ctx: BuildContext, spec: FeedSpec, entries: dict[str, FeedEntry]) ->
         feed.lastBuildDate(newest)  # stable: a rebuild with no new message changes nothing
         feed.generator("publisher")
         for message in spec.messages:
-            feed.add_entry(entries[message.id], order="append")
+            feed.add_entry(entry(message), order="append")
         out[path] = feed.rss_str(pretty=True) if fmt == "rss" else feed.atom_str(pretty=True)
     return out
 
 
+def _key(ctx: BuildContext, spec: FeedSpec, fields: Callable[[Message], dict[str, Any]]
+         ) -> str:
+    """A thread feed's key: the code version and everything the feed shows."""
+    org = ctx.content.organisation
+    shown = [org.name, org.base_url, spec.scope, spec.key, spec.title, spec.description,
+             _newest(ctx, spec).isoformat(),
+             [dict(fields(m), when=fields(m)["when"].isoformat()) for m in spec.messages]]
+    return key_of(code_version(), json.dumps(shown, sort_keys=True))
+
+
 def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
-    """Every feed, RSS and Atom, keyed by path under the site root."""
-    specs = feed_specs(ctx)
+    """Every feed, RSS and Atom, keyed by path under the site root.
+
+    Each item is made once however many feeds carry it. With the build cache, a thread's
+    feeds (most of the files) are reused while nothing they show has changed."""
+    folder = ctx.extras.get("cache")
+    stored = Pack(folder / "feeds") if isinstance(folder, Path) else None
+    made: dict[str, dict[str, Any]] = {}
     entries: dict[str, FeedEntry] = {}
-    for spec in specs:
-        for message in spec.messages:
-            if message.id not in entries:
-                entries[message.id] = _entry(ctx, message)
+
+    def fields(message: Message) -> dict[str, Any]:
+        if message.id not in made:
+            made[message.id] = _fields(ctx, message)
+        return made[message.id]
+
+    def entry(message: Message) -> FeedEntry:
+        if message.id not in entries:
+            entries[message.id] = _entry(ctx, fields(message))
+        return entries[message.id]
+
     files: dict[str, bytes] = {}
-    for spec in specs:
-        files.update(_render(ctx, spec, entries))
+    for spec in feed_specs(ctx):
+        key = _key(ctx, spec, fields) if stored is not None and spec.scope == "threads" else ""
+        found = stored.get(key) if stored is not None and key else None
+        paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
+        if isinstance(found, dict) and set(found) == paths and all(
+                isinstance(v, str) for v in found.values()):
+            files.update({path: text.encode("utf-8") for path, text in found.items()})
+            continue
+        out = _render(ctx, spec, entry)
+        if stored is not None and key:
+            stored.put(key, {path: data.decode("utf-8") for path, data in out.items()})
+        files.update(out)
+    if stored is not None:
+        stored.save()
     return files
+
+
+def _label(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
+    """What one feed is about, in words: a service, group or audience name, a thread title."""
+    content = ctx.content
+    if scope == "services" and key in content.services:
+        return plain(content.services[key].name)
+    if scope == "groups":
+        return next((plain(g.name) for g in content.groups if g.id == key), key or "")
+    if scope == "audiences" and key in content.audiences:
+        return plain(content.audiences[key].name)
+    if scope == "threads" and key in content.threads:
+        return plain(content.threads[key].title)
+    return key or ""
+
+
+def feed_title(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
+    """A feed's title: the same in the feed itself and in every page's autodiscovery link,
+    and different for every feed, so a reader offered two feeds on one page can tell them
+    apart (an incident page offers "…: all updates" and "…: <the incident's title>")."""
+    name = plain(ctx.content.organisation.short_name or ctx.content.organisation.name)
+    if scope == "all":
+        return f"{name}: all updates"
+    if scope == "news":
+        return f"{name}: news"
+    label = _label(ctx, scope, key)
+    return f"{name}: for {label}" if scope == "audiences" else f"{name}: {label}"
 
 
 def alternate_links(ctx: BuildContext, scopes: Iterable[tuple[FeedScope, str | None]]
                     ) -> list[dict[str, str]]:
     """Autodiscovery ``<link rel="alternate">`` attributes for a page (site-root-relative
-    href), e.g. ``[("all", None), ("services", "email")]`` for a service page."""
-    name = plain(ctx.content.organisation.short_name or ctx.content.organisation.name)
+    href), e.g. ``[("all", None), ("services", "email")]`` for a service page. Titles are the
+    feeds' own (``feed_title``) with the format: "Westmarch IT: Email (RSS)"."""
     links = []
     for scope, key in scopes:
-        label = f"{name}: {scope}" + (f" {key}" if key else "")
+        label = feed_title(ctx, scope, key)
         for fmt in FEED_EXTENSIONS:
             links.append({"rel": "alternate", "type": MIME[fmt],
                           "title": f"{label} ({fmt.upper() if fmt == 'rss' else 'Atom'})",

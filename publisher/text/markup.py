@@ -7,10 +7,13 @@ sanitized with nh3 after rendering: no script, no event handlers, no ``javascrip
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import markdown
 import nh3
+
+from ..cache import Pack, code_version, key_of
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -39,17 +42,48 @@ def sanitize(html: str) -> str:
     )
 
 
-@lru_cache(maxsize=16384)
-def to_html(text: str) -> str:
-    """Render a message body (Markdown) to sanitized HTML.
+_stored = Pack(None)
+"""Converted texts kept between builds (``build/.cache/html``), when a build attached it."""
 
-    Cached: a body appears on its thread page, in several feeds, the API and emails, and a
-    pure function of its text need not be converted and sanitized each time."""
+
+def attach(folder: Path | None) -> None:
+    """Keep conversions in ``folder`` (the build cache) from now on; None: in memory only.
+
+    Each build (and ``mkdocs serve`` rebuild) starts with an empty in-memory memo, so a
+    long-running server does not hold every text it ever saw."""
+    global _stored
+    if _stored.folder != folder:
+        _stored.save()
+        _stored = Pack(folder)
+    to_html.cache_clear()
+
+
+def save() -> None:
+    """Write new conversions to the build cache (only the shards that changed)."""
+    _stored.save()
+
+
+@cache
+def to_html(text: str) -> str:
+    """Render a message body (Markdown) to sanitized HTML, once per text per build.
+
+    A body appears on its thread page, in several feeds, the API and emails: it is converted
+    and sanitized once, and (with the build cache) not again until its text, the code or a
+    library's version changes."""
+    key = key_of(code_version(), text) if _stored.folder is not None else ""
+    if key:
+        found = _stored.get(key)
+        if isinstance(found, str):
+            return found
     converter = _converter()
     converter.reset()
-    return sanitize(converter.convert(text))
+    html = sanitize(converter.convert(text))
+    if key:
+        _stored.put(key, html)
+    return html
 
 
+@lru_cache(maxsize=65536)
 def plain(text: str) -> str:
     """A title or other one-line field as plain text: no markup, no control characters."""
     return _CONTROL.sub("", nh3.clean(text, tags=set())).replace("&amp;", "&").strip()

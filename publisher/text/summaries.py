@@ -32,18 +32,15 @@ TYPE_LABELS = {
 }
 
 
-
-@lru_cache(maxsize=16384)
-def body_html(body: str) -> str:
-    """``markup.to_html``, once per body: feeds, API, calendar and snippets all need it, and
-    Markdown is the most expensive step of every producer."""
-    return to_html(body)
+body_html = to_html
+"""A body as sanitized HTML: ``markup.to_html``, which converts each text once per build."""
 
 
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|dd|dt|summary)>")
 _BREAK = "\ue000"  # a private-use character marks block ends through the tag stripping
 
 
+@lru_cache(maxsize=32768)
 def text_of(body: str) -> str:
     """Plain text of a Markdown body, one line per paragraph (soft line breaks joined), for
     JSON, SMS and calendar descriptions where hard-wrapped source lines would show."""

@@ -1,0 +1,110 @@
+"""Whole pages kept between builds, so a page whose inputs did not change skips the theme.
+
+Drawing a page through mkdocs-material's templates is the largest cost of a build and the
+same cost for a page that has not changed since the last build. ``PageCache`` gives each
+page a key made from everything its HTML depends on:
+
+- the page itself: path, title, description, feeds and every value its template is given
+  (``Page.data``: the thread's messages as HTML, lights, links, times);
+- the build's *fingerprint*: the code version (package source, library versions), every
+  file of the page templates folder and of the theme's overrides folder, the bytes of
+  ``mkdocs.yml``, the site name and URL, the theme and ``extra`` settings;
+- the build instant, only for pages whose templates show it (``updated``), and for every
+  page when the theme overrides read ``config.extra.publisher``.
+
+A page found under its key is written as it was; any other is drawn and stored. Keys never
+repeat with different inputs, so nothing needs invalidating: a change makes new keys.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from mkdocs.config.defaults import MkDocsConfig
+
+from . import templates
+from .cache import Blobs, cache_root, code_version, files_digest, key_of
+from .renderers.site import Page
+
+NOW_VARIABLE = "updated"
+"""The page templates' name for the build instant."""
+
+
+def _folder_files(folders: list[Path]) -> list[Path]:
+    return [p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file()]
+
+
+def _theme_files(config: MkDocsConfig) -> list[Path]:
+    """The files of every theme folder except mkdocs-material's and mkdocs' own (whose
+    versions are part of the code version; material's icons alone are thousands of files)."""
+    import material
+    import mkdocs
+
+    installed = (Path(material.__file__).resolve().parent, Path(mkdocs.__file__).resolve().parent)
+    return _folder_files([Path(d) for d in config.theme.dirs
+                          if not any(Path(d).resolve().is_relative_to(i) for i in installed)])
+
+
+class PageCache:
+    """Keys and stored HTML for one build's pages (``build/.cache/pages``)."""
+
+    def __init__(self, content_root: Path, config: MkDocsConfig, env: jinja2.Environment,
+                 now: str) -> None:
+        root = cache_root(content_root)
+        self.blobs = Blobs(root / "pages" if root is not None else None)
+        self.env, self.now = env, now
+        overrides = _theme_files(config)
+        reads_now = any(b"extra.publisher" in p.read_bytes() for p in overrides)
+        extra = {k: v for k, v in config.extra.items() if k != "publisher" or reads_now}
+        config_file = Path(config.config_file_path or "")
+        settings = json.dumps({
+            "site_name": config.site_name, "site_url": config.site_url,
+            "theme": {k: config.theme[k] for k in sorted(config.theme)}, "extra": extra,
+            "mkdocs.yml": config_file.read_text(encoding="utf-8")
+            if config_file.is_file() else "",
+        }, sort_keys=True, default=str)
+        pages = _folder_files(templates.search_path("pages", templates.project_dir(
+            content_root)))
+        self.fingerprint = key_of(code_version(), files_digest(pages), files_digest(overrides),
+                                  settings)
+        self.shows_now: dict[str, bool] = {}
+        self.keys: dict[str, str] = {}
+
+    def _shows_now(self, template: str) -> bool:
+        """Whether a page template (or one it includes or imports) reads ``updated``."""
+        if template not in self.shows_now:
+            self.shows_now[template] = True  # until proven otherwise (and against cycles)
+            source = self.env.loader.get_source(self.env, template)[0]  # type: ignore[union-attr]
+            parsed = self.env.parse(source)
+            used = NOW_VARIABLE in jinja2.meta.find_undeclared_variables(parsed)
+            for other in jinja2.meta.find_referenced_templates(parsed):
+                used = used or other is None or self._shows_now(other)
+            self.shows_now[template] = used
+        return self.shows_now[template]
+
+    def key(self, page: Page, extra: dict[str, Any]) -> str | None:
+        """The page's key, or None when its data is not plain JSON (then never cached)."""
+        try:
+            data = json.dumps([page.path, page.title, page.description, page.feeds,
+                               page.template, page.data, extra], sort_keys=True)
+        except (TypeError, ValueError):
+            return None
+        now = self.now if self._shows_now(page.template) else ""
+        key = key_of(self.fingerprint, now, data)
+        self.keys[page.src_uri] = key
+        return key
+
+    def get(self, src_uri: str) -> str | None:
+        """The stored HTML of a page, if its key is known and stored intact."""
+        key = self.keys.get(src_uri)
+        found = self.blobs.get(key) if key else None
+        return found.decode("utf-8") if found is not None else None
+
+    def put(self, src_uri: str, html: str) -> None:
+        key = self.keys.get(src_uri)
+        if key:
+            self.blobs.put(key, html.encode("utf-8", errors="xmlcharrefreplace"))

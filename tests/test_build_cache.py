@@ -1,0 +1,277 @@
+"""The build cache (build/.cache) never changes what is published.
+
+Each test builds through ``publisher build`` as an editor would: once to fill the cache, then
+after a change with that cache (warm) and with an empty one (cold), and compares every file
+byte for byte. Poisoned entries (well-formed, sealed, but with a marker in the stored HTML)
+show which stored results a build really reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from mail_helpers import free_port
+from site_build import REPO
+
+from publisher import cache
+from tests.conftest import DEMO, DEMO_NOW
+
+MAJOR = "messages/2026/2026-03-09-online-exams-major-incident"
+POISON = "POISONED-CACHE-ENTRY"
+
+
+def build(content: Path, out: Path, cache_dir: Path, cwd: Path = REPO, **env: str) -> None:
+    environ = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_CACHE_DIR=str(cache_dir),
+                   **env)
+    environ.pop("PUBLISHER_CONTENT", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "publisher", "build", str(content), "--now",
+         DEMO_NOW.isoformat(), "--out", str(out), "--config-file", str(REPO / "mkdocs.yml")],
+        env=environ, capture_output=True, text=True, cwd=cwd, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def snapshot(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def differing(one: Path, other: Path) -> set[str]:
+    a, b = snapshot(one), snapshot(other)
+    return {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+
+
+def poison(cache_dir: Path) -> int:
+    """Put a marker into every stored page, sealed as a valid entry; returns how many."""
+    count = 0
+    for path in (cache_dir / "pages").rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            payload = cache.unseal(path.read_bytes())
+            assert payload is not None
+            path.write_bytes(cache.seal(payload.replace(b"</body>", POISON.encode() + b"</body>")))
+            count += 1
+    return count
+
+
+def poisoned(site: Path) -> set[str]:
+    return {p.relative_to(site).as_posix() for p in site.rglob("*.html")
+            if POISON in p.read_text(encoding="utf-8")}
+
+
+# ----------------------------------------------------------------------- each kind of input
+
+
+def edit_message(root: Path) -> None:
+    notice = next((root / "content" / MAJOR).glob("01-*.md"))
+    notice.write_text(notice.read_text() + "\nA sentence added after the first build.\n")
+
+
+def add_message(root: Path) -> None:
+    source = next((root / "content" / MAJOR).glob("01-*.md"))
+    folder = root / "content" / "messages" / "2026" / "2026-03-10-online-exams-again"
+    folder.mkdir()
+    shutil.copy(source, folder / source.name)
+
+
+def page_template(root: Path) -> None:
+    local = root / "site_templates" / "pages"
+    local.mkdir(parents=True)
+    thread = (REPO / "publisher" / "templates" / "pages" / "thread.html").read_text()
+    (local / "thread.html").write_text(thread + "\n<p>An organisation's own line.</p>\n")
+
+
+def theme_override(root: Path) -> None:
+    local = root / "site_templates" / "overrides"
+    local.mkdir(parents=True)
+    main = (REPO / "publisher" / "templates" / "overrides" / "main.html").read_text()
+    (local / "main.html").write_text(main.replace(
+        "{% block analytics %}", "{% block footer %}<p>Our footer</p>{% endblock %}\n"
+        "{% block analytics %}"))
+
+
+def policy(root: Path) -> None:
+    """Who a major incident is cascaded to comes from the policy (R10)."""
+    path = root / "content" / "policy.yml"
+    text = path.read_text()
+    before = "teaching-learning: [it-support-staff, student-facing-staff,"
+    assert before in text
+    path.write_text(text.replace(before, "teaching-learning: [student-facing-staff,"))
+
+
+def services_config(root: Path) -> None:
+    path = root / "content" / "services.yml"
+    text = path.read_text()
+    assert "name: Online exams" in text
+    path.write_text(text.replace("name: Online exams", "name: Online examinations", 1))
+
+
+def organisation_config(root: Path) -> None:
+    path = root / "content" / "organisation.yml"
+    lines = path.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("name:"))
+    lines[index] = "name: Westmarch University (renamed)"
+    path.write_text("\n".join(lines) + "\n")
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "message edited": edit_message, "message added": add_message,
+    "page template": page_template, "theme override": theme_override, "policy": policy,
+    "services.yml": services_config, "organisation.yml": organisation_config,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_warm_build_after_a_change_equals_a_cold_build(tmp_path: Path, change: str) -> None:
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, warm_cache = tmp_path / "content", tmp_path / "cache"
+    build(content, tmp_path / "before", warm_cache)
+    CHANGES[change](tmp_path)
+    build(content, tmp_path / "warm", warm_cache)
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache")
+    assert differing(tmp_path / "warm", tmp_path / "cold") == set()
+    assert differing(tmp_path / "before", tmp_path / "cold"), "the change shows somewhere"
+
+
+@pytest.mark.slow
+def test_unchanged_pages_come_from_the_cache_and_changed_ones_are_drawn_again(
+        tmp_path: Path) -> None:
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir = tmp_path / "content", tmp_path / "cache"
+    build(content, tmp_path / "first", cache_dir)
+    assert poison(cache_dir) > 80
+    edit_message(tmp_path)
+    build(content, tmp_path / "second", cache_dir)
+    shown = poisoned(tmp_path / "second")
+    thread = "incidents/2026-03-09-online-exams-major-incident/index.html"
+    assert (tmp_path / "second" / thread).is_file()
+    assert thread not in shown  # its input changed: drawn again
+    assert "services/index.html" in shown  # nothing it shows changed: reused
+
+
+@pytest.mark.slow
+def test_a_new_code_version_ignores_every_stored_page(tmp_path: Path) -> None:
+    """Same content, same cache, but the package's source differs by one comment."""
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir = tmp_path / "content", tmp_path / "cache"
+    build(content, tmp_path / "first", cache_dir)
+    poison(cache_dir)
+    build(content, tmp_path / "same-code", cache_dir)  # control: the same code reuses them
+    assert poisoned(tmp_path / "same-code")
+    package = tmp_path / "pkg" / "publisher"
+    shutil.copytree(REPO / "publisher", package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with (package / "cache.py").open("a") as handle:
+        handle.write("\n# a new release\n")
+    # run outside the repository, so ``python -m`` does not find the original package first
+    build(content, tmp_path / "upgraded", cache_dir, cwd=tmp_path,
+          PYTHONPATH=str(package.parent))
+    assert poisoned(tmp_path / "upgraded") == set()
+    assert differing(tmp_path / "upgraded", tmp_path / "first") == set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "wrong shape"])
+def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(tmp_path: Path,
+                                                           damage: str) -> None:
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir = tmp_path / "content", tmp_path / "cache"
+    build(content, tmp_path / "first", cache_dir)
+    files = [p for p in cache_dir.rglob("*") if p.is_file()]
+    assert {p.relative_to(cache_dir).parts[0] for p in files} >= {
+        "pages", "messages", "html", "feeds"}
+    for path in files:
+        data = path.read_bytes()
+        if damage == "garbage":
+            path.write_bytes(b"\x00\xff not ours" * 7)
+        elif damage == "truncated":
+            path.write_bytes(data[: len(data) // 2])
+        elif damage == "foreign":  # another version's entry, intact
+            head, _, payload = data.partition(b"\n")
+            header = json.loads(head)
+            header["code"] = "0" * 64
+            path.write_bytes(json.dumps(header).encode() + b"\n" + payload)
+        elif path.suffix == ".json":  # sealed, keys kept, but values of the wrong shape
+            stored = json.loads(cache.unseal(data) or b"{}")
+            path.write_bytes(cache.seal(json.dumps({k: [1, 2] for k in stored}).encode()))
+    build(content, tmp_path / "second", cache_dir)
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache")
+    assert differing(tmp_path / "second", tmp_path / "cold") == set()
+    build(content, tmp_path / "third", cache_dir)  # the rewritten cache is good again
+    assert differing(tmp_path / "third", tmp_path / "cold") == set()
+
+
+@pytest.mark.slow
+def test_a_failed_build_with_the_cache_in_use_leaves_the_site(tmp_path: Path) -> None:
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir, out = tmp_path / "content", tmp_path / "cache", tmp_path / "site"
+    build(content, out, cache_dir)
+    before = snapshot(out)
+    local = tmp_path / "site_templates" / "pages"
+    local.mkdir(parents=True)
+    (local / "thread.html").write_text("{% if %}broken{% endif %}\n")
+    environ = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_CACHE_DIR=str(cache_dir))
+    result = subprocess.run(
+        [sys.executable, "-m", "publisher", "build", str(content), "--now",
+         DEMO_NOW.isoformat(), "--out", str(out), "--config-file", str(REPO / "mkdocs.yml")],
+        env=environ, capture_output=True, text=True, cwd=REPO, check=False)
+    assert result.returncode == 1 and "unchanged" in result.stderr
+    assert snapshot(out) == before  # every page was stored, yet none was reused
+    (local / "thread.html").unlink()
+    build(content, out, cache_dir)
+    assert snapshot(out) == before
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.slow
+def test_mkdocs_serve_rebuilds_from_the_cache(tmp_path: Path) -> None:
+    """``mkdocs serve`` fills the cache; after an edit its rebuild reuses unchanged pages
+    (poisoned here, so reuse shows) and draws the edited thread again."""
+    shutil.copytree(DEMO, tmp_path / "content")
+    cache_dir = tmp_path / "cache"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    environ = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_CACHE_DIR=str(cache_dir),
+                   PUBLISHER_CONTENT=str(tmp_path / "content"), PUBLISHER_NOW=DEMO_NOW.isoformat())
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(REPO / "mkdocs.yml"), "-a",
+         f"127.0.0.1:{port}"], env=environ, cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    thread = "incidents/2026-03-09-online-exams-major-incident/"
+    try:
+        assert wait_for(lambda: "Online exams" in fetch(base + thread), 240)
+        assert poison(cache_dir) > 80
+        edit_message(tmp_path)
+        assert wait_for(lambda: "A sentence added after the first build" in fetch(
+            base + thread), 240)
+        assert POISON not in fetch(base + thread)
+        assert POISON in fetch(base + "services/")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
