@@ -164,3 +164,24 @@ def test_outage_draft_by_someone_else_fails(tmp_path: Path) -> None:
     code, problems = check(root)
     assert code == 1
     assert any("'draft' was taken by Kiran Patel" in m for m in errors(problems)), problems
+
+
+def test_acknowledgment_to_one_audience_of_a_campus_wide_outage_fails(tmp_path: Path) -> None:
+    """R6 asks for a community-wide acknowledgment: an email to IT support staff about a
+    40-minute campus Wi-Fi outage names the audiences left out; the status site plus the
+    banner reaches everyone."""
+    root = westmarch(tmp_path)
+    fields = outage(title="Wi-Fi down across campus", services={"wifi": "major_outage"},
+                    window={"start": "2026-11-18T09:00", "expected_end": "2026-11-18T09:40",
+                            "actual_end": "2026-11-18T09:40"},
+                    status="resolved", audiences=["it-support-staff"], channels=["email"])
+    fields["workflow"]["justification"] = "IT support staff field the calls."
+    write(root, "2026/2026-11-18-wifi-down/01-notice.md", fields)
+    code, problems = check(root)
+    assert code == 1
+    left = [m for m in errors(problems) if "does not reach the affected community" in m]
+    assert left and "All staff" in left[0] and "Students" in left[0], problems
+    fields["channels"] = ["status", "banner", "email"]
+    write(root, "2026/2026-11-18-wifi-down/01-notice.md", fields)
+    code, problems = check(root)
+    assert not [m for m in errors(problems) if "R6" in m or "affected community" in m], problems

@@ -136,6 +136,15 @@ class AcknowledgmentRule(RuleBase):
     channels: list[Channel]
     open_severity: SeverityName = "warning"
     responsible_role: str
+    reach_all: list[list[Channel]] = []
+    """Channel groups that reach the whole community when one message uses all of a group
+    (e.g. the status site plus the banner)."""
+    direct_channels: list[Channel] = []
+    """Channels that reach only the message's audiences (email, SMS, Teams): then every
+    audience using an affected service must be among them. Both lists empty: any
+    acknowledgment channel counts as reaching everyone."""
+    everyone_audiences: list[str] = []
+    """Who uses a service whose ``audiences`` in services.yml is empty (everyone)."""
 
 
 class ExtensionRule(RuleBase):
