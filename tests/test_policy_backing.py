@@ -185,3 +185,37 @@ def test_acknowledgment_to_one_audience_of_a_campus_wide_outage_fails(tmp_path: 
     write(root, "2026/2026-11-18-wifi-down/01-notice.md", fields)
     code, problems = check(root)
     assert not [m for m in errors(problems) if "R6" in m or "affected community" in m], problems
+
+
+def test_lead_time_counts_calendar_days_and_advises_sanely(tmp_path: Path) -> None:
+    """Intake 2 November 10:00, first send 16 November 09:00: 14 calendar days (not 13.96
+    periods of 24 hours). A date the advice proposes is never after the work itself."""
+    root = westmarch(tmp_path)
+    write(root, FILE, planned(send_at="2026-11-16T09:00"))
+    code, problems = check(root)
+    assert code == 0, errors(problems)
+    write(root, FILE, planned(send_at="2026-11-12T09:00", workflow={"intake": "2026-11-10T10:00"},
+                              window={"start": "2026-11-20T06:00",
+                                      "expected_end": "2026-11-20T10:00"}))
+    code, problems = check(root)
+    [lead] = [p for p in problems if p["rule"] == "R1"]
+    assert "2 day(s) after intake (2026-11-10)" in lead["message"]
+    assert "the window starts 2026-11-20, before 2026-11-24: move the window" in lead["action"]
+    assert "move send_at" not in lead["action"]
+
+
+def test_unplanned_outage_to_the_dental_school_needs_no_representative(tmp_path: Path) -> None:
+    """The representative approves planned email (representative_types); an outage notice
+    to the Dental School goes with the director's approval alone, a planned one does not."""
+    root = westmarch(tmp_path)
+    fields = outage(audiences=["dentistry-community"], channels=["status", "banner", "email"])
+    fields["workflow"]["justification"] = "The clinic's booking system is down."
+    write(root, "2026/2026-11-18-learn-down/01-notice.md", fields)
+    code, problems = check(root)
+    assert not [m for m in errors(problems) if "representative" in m], problems
+    planned_fields = planned(audiences=["dentistry-community"])
+    write(root, FILE, planned_fields)
+    code, problems = check(root)
+    assert code == 1
+    assert any("without approval by the dental school representative" in m
+               for m in errors(problems)), problems

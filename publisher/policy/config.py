@@ -125,6 +125,8 @@ class ApproversRule(RuleBase):
     security_roles: list[str] = []
     representative_exempt_roles: list[str] = []
     """Messages on behalf of a holder of one of these roles skip the representative."""
+    representative_types: list[MessageType] = []
+    """Message types that need a sub-community representative's approval (empty: all)."""
     missing_digest: SeverityName = "warning"
     """An approved message whose approval records no digest of its text (older approvals)."""
 

@@ -163,6 +163,9 @@ def _apply_approvers(content: Content, result: Plan, message: Message, rule: obj
                  for r in getattr(rule, "representative_exempt_roles", []) for p in senders)
     if exempt:
         return
+    kinds = getattr(rule, "representative_types", [])
+    if kinds and message.type not in kinds:
+        return  # e.g. an unplanned outage: the source asks for it on planned email only
     for audience_id in message.meta.audiences or []:
         audience = content.audiences.get(audience_id)
         if audience is None or audience.representative_role is None:
