@@ -58,6 +58,68 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
     sys.exit(0 if summary.ok and not (strict and held) else 1)
 
 
+@click.command("remind")
+@CONTENT_ARG
+@now_option
+@click.option("--dry-run", is_flag=True, help="List who would be reminded; send nothing.")
+@click.option("--transport", type=click.Choice(["outbox", "smtp"]), default=None,
+              help="Override email.transport from organisation.yml.")
+@reported
+def remind_command(content_dir: Path, now_text: str | None, dry_run: bool,
+                   transport: str | None) -> None:
+    """Email the person who must act on each duty overdue or due within the hour, once.
+
+    Duties: an acknowledgment, extension, all-clear or post-incident review a thread owes, or
+    a pending approval. Each goes to the first available person in the role's chain and is
+    recorded in CONTENT_DIR/ledger/reminders.jsonl (commit it) so it is never sent twice.
+    """
+    from ..check import check
+    from ..errors import ContentError
+    from ..mail.compose import sender_address
+    from ..mail.run import outbox_dir
+    from ..mail.transport import make_transport
+    from ..workflow.remind import duties, email, record, reminded
+
+    now = resolve_now(now_text)
+    result = check(content_dir, now)
+    if result.unpublishable() or result.content is None:
+        raise ContentError(result.errors or result.problems)
+    content = result.content
+    done = reminded(content_dir)
+    todo = [d for d in duties(result, now) if d.key not in done]
+    if not todo:
+        click.echo("No duty to remind anyone of.")
+        return
+    settings = content.organisation.email
+    sender = make_transport(transport or settings.transport, settings.smtp,
+                            outbox_dir(content_dir, settings.outbox))
+    failed = 0
+    try:
+        for duty in todo:
+            person = content.people.get(duty.person_id or "")
+            if person is None or not person.email:
+                click.echo(f"nobody to remind: {duty.message.id}: {duty.what} "
+                           "(no one available in the role's chain, or no email): escalate",
+                           err=True)
+                failed += 1
+                continue
+            click.echo(f"{'would remind' if dry_run else 'reminding'} {person.name} "
+                       f"<{person.email}>: {duty.message.id}: {duty.what}")
+            if dry_run:
+                continue
+            mail = email(content, duty, person.email, now)
+            outcome = sender.send(sender_address(content), [person.email], mail.as_bytes(),
+                                  f"remind-{duty.key}")
+            if outcome.state == "sent":
+                record(content_dir, duty, person.email, now)
+            else:
+                failed += 1
+                click.echo(f"  not sent ({outcome.state}): {outcome.detail}", err=True)
+    finally:
+        sender.close()
+    sys.exit(1 if failed else 0)
+
+
 @click.command("archive")
 @CONTENT_ARG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -207,4 +269,4 @@ def raise_config(text: str) -> None:
     raise ConfigError(text)
 
 
-COMMANDS: list[click.Command] = [send_command, archive_command, ledger_group]
+COMMANDS: list[click.Command] = [send_command, remind_command, archive_command, ledger_group]
