@@ -19,7 +19,7 @@ from pathlib import Path
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from .errors import ConfigError, PublisherError
+from .errors import ConfigError, Problem, PublisherError
 from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV, STAGED_ENV
 from .outdir import Staging, guard
 
@@ -40,12 +40,13 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
 
 
 def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
-          preview: str | None = None) -> Path:
+          preview: str | None = None, held: dict[str, list[Problem]] | None = None) -> Path:
     """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
 
     With ``preview`` (a message id) only that message's thread page is built, the message
     shown as published (``publisher preview``). ``out`` is refused when it is no place for
-    a site (``outdir.guard``)."""
+    a site (``outdir.guard``). ``held``, when given, is filled with the messages left out of
+    the site and why."""
     config_path = find_config(root, config_file)
     out = out.resolve()
     guard(out, root)
@@ -68,6 +69,10 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
             mkdocs_build(config)
         finally:
             config.plugins.on_shutdown()
+        plugin = config.plugins.get("publisher")
+        result = getattr(plugin, "result", None)
+        if held is not None and result is not None:
+            held.update(result.held)
     except Exception as exc:  # whatever broke (content, template, disk), publish nothing
         stage.abandon()
         raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc

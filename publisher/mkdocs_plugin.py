@@ -1,10 +1,13 @@
 """The mkdocs plugin: a thin adapter from mkdocs to the framework-free site renderer.
 
-It loads and checks ``content/`` (any error stops the build with one ``PluginError`` listing
-every problem, so ``mkdocs build`` exits 1 and publishes nothing), adds every page as a
-generated file (nothing is written into ``docs_dir``), fills each page's content from
-``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
-from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
+It loads and checks ``content/``: an error that makes the whole site meaningless (a config
+file) stops the build with one ``PluginError`` listing every problem, so ``mkdocs build``
+exits 1 and publishes nothing; a message with an error is held (left out of every output and
+logged as a warning, so ``mkdocs build --strict`` still fails) and the rest builds. It adds
+every page as a generated file (nothing is written into ``docs_dir``), fills each page's
+content from ``renderers.site``, and adds every non-page output (feeds, API, banner,
+calendar, badges) from ``renderers.static_outputs``. ``mkdocs serve`` also watches
+content/ and site_templates/.
 
 The theme overrides, stylesheet and script ship inside the package: the plugin puts the
 packaged ``overrides`` folder into the theme's search path (after the organisation's own
@@ -37,7 +40,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from . import clock, templates
 from .cache import cache_root
-from .check import check
+from .check import CheckResult, check
 from .content import urls
 from .content.preview import published_copy
 from .errors import PublisherError
@@ -77,6 +80,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.root: Path | None = None
         self.command = ""
         self.staging: Staging | None = None
+        self.result: CheckResult | None = None
+        """The check this build published from (``publisher build`` reports what is held)."""
         self.preview: str | None = None
         self.pagecache: PageCache | None = None
         self.hits: dict[str, str] = {}
@@ -97,7 +102,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         except PublisherError as exc:
             raise PluginError(f"publisher: {exc}") from exc
         result = check(self.root, now)
-        if result.failed():
+        self.result = result
+        if result.unpublishable():
             problems = result.errors or result.problems
             raise PluginError(
                 f"publisher: {len(problems)} error(s) in {self.root}; nothing was built:\n"
@@ -174,7 +180,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     # -- files: every page and every other output is generated in memory
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        assert self.model is not None
+        assert self.model is not None and self.result is not None
+        # Logged here, not in on_config: mkdocs counts warnings (for --strict) only from now.
+        for held, why in self.result.held.items():
+            log.warning("held (left out of the site): %s: %s", held, why[0])
         self.pages = {}
         if self.preview:  # one page, and none of the site-wide outputs
             content = self.model.ctx.content

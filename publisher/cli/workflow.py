@@ -211,6 +211,30 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     _record(file, ("approval",), by, content_dir, now_text, at_text, note, True, send_at)
 
 
+@click.command("pin-approvals")
+@CONTENT_ARG
+@click.option("--dry-run", is_flag=True, help="List what would be pinned; write nothing.")
+@reported
+def pin_approvals_command(content_dir: Path, dry_run: bool) -> None:
+    """Record, once, the digest of every approved message approved before digests existed.
+
+    Ties each old approval to the text as it stands now, so any later edit holds the
+    message until it is re-approved. Review the diff and commit it.
+    """
+    from ..workflow.pin import pin_all
+
+    content, _ = load_content(content_dir)
+    if content is None:
+        raise ContentError(_)
+    done, skipped = pin_all(content, write=not dry_run)
+    verb = "would pin" if dry_run else "pinned"
+    for item in done:
+        click.echo(f"{verb} {item.message_id}: {item.step} by {item.by}: {item.digest}")
+    for line in skipped:
+        click.echo(f"not pinned: {line}", err=True)
+    click.echo(f"{verb} {len(done)} approval(s)")
+
+
 # --------------------------------------------------------------------------- pipeline
 
 
@@ -336,4 +360,4 @@ def verify_approvals_command(content_dir: Path, files: tuple[Path, ...], all_ste
 
 
 COMMANDS = [new_command, review_command, approve_command, pipeline_command,
-            verify_approvals_command]
+            verify_approvals_command, pin_approvals_command]

@@ -455,6 +455,8 @@ class Step(Strict):
     by: Id
     at: Instant
     note: str = ""
+    digest: str = ""
+    """On an approval: the digest of the text approved (``policy.digest``)."""
 
 
 class Workflow(Strict):
@@ -471,6 +473,8 @@ class Workflow(Strict):
     director_requested_review: bool = False
     on_behalf_of: Id | None = None
     """The VIP (or CISO) a message is sent for."""
+    change_reference: str | None = None
+    """The change an emergency-change exception is for (e.g. the change record's number)."""
     security_related: bool = False
 
 
@@ -593,6 +597,9 @@ class Message:
     order: int = 0
     data: Any = field(default=None, repr=False, compare=False)
     """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+    held: bool = False
+    """Set by ``check`` when the message has an error: it is then in no output and no send,
+    while everything else publishes (one bad message holds only itself)."""
 
     def wrote(self, name: str) -> bool:
         """Whether this file itself sets a top-level field (rather than inheriting it)."""
@@ -631,9 +638,16 @@ class Message:
         """Whether this message ends its thread: a closing status, or an all-clear."""
         return self.meta.status in CLOSED_STATUSES or self.type is MessageType.ALL_CLEAR
 
+    @property
+    def is_public(self) -> bool:
+        """For the status site or the newsroom: only such messages appear in public files.
+        A message for, say, email and Teams only (an internal team notice) is in none."""
+        channels = self.meta.channels
+        return channels is None or bool({Channel.STATUS, Channel.NEWS} & set(channels))
+
     def is_published(self, now: datetime) -> bool:
-        """Approved and due: the only messages any output ever shows or sends."""
-        return self.approved and self.send_at is not None and self.send_at <= now
+        """Approved, not held and due: the only messages any output ever shows or sends."""
+        return self.approved and not self.held and self.send_at is not None and self.send_at <= now
 
 
 @dataclass

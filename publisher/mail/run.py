@@ -79,11 +79,11 @@ class Options:
 
 
 def checked(root: Path, now: datetime) -> CheckResult:
-    """Run the check; refuse outright on errors that are not about one message."""
+    """Run the check; refuse outright on errors that are not about one message (a message
+    with an error of its own is held: planned as ``blocked`` while the rest goes)."""
     result = check(root, now)
-    general = [p for p in result.errors if not p.message_id]
-    if result.content is None or general:
-        raise ContentError(general or result.problems)
+    if result.unpublishable():
+        raise ContentError(result.errors or result.problems)
     return result
 
 
