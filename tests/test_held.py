@@ -153,3 +153,16 @@ Student records are back.
     summary = json.loads((out / "api" / "v2" / "summary.json").read_text())
     assert DEMO_THREAD in [i["id"] for i in summary["incidents"]]  # still open
     assert "Student records are back" not in site_text(out)
+
+
+def test_pipeline_shows_the_held_message_first(demo_copy: Path, tmp_path: Path) -> None:
+    """The team sees what is held (internal pipeline), with what holds it and the next step."""
+    break_extension(demo_copy)
+    done = cli("pipeline", str(demo_copy), "--format", "json", "--no-html")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    rows = rows["messages"]
+    first = rows[0]
+    assert first["message_id"] == f"{DEMO_THREAD}/03-extension"
+    assert first["stage"] == "held" and first["overdue"] is True
+    assert "student-recrods" in first["next_step"]

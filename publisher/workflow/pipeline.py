@@ -1,7 +1,8 @@
 """``publisher pipeline``: every message in flight, what it needs next, who, and by when.
 
 In flight means not yet distributed: a message whose stage is not ``approved`` (withdrawn
-ones excepted), or an approved one whose ``send_at`` is still ahead. For each the policy says
+ones excepted), an approved one whose ``send_at`` is still ahead, or a held one (an error
+keeps it out of every output and send: it comes first, with what holds it). For each the policy says
 which steps are still to do, who must take the next one (the first available person in the
 role's fallback chain) and its deadline from the lead-time rules; overdue work comes first.
 
@@ -76,8 +77,8 @@ def in_flight(message: Message, now: datetime) -> bool:
     stage = message.meta.workflow.stage
     if stage is Stage.WITHDRAWN:
         return False
-    if stage is Stage.APPROVED:
-        return message.send_at is not None and message.send_at > now
+    if stage is Stage.APPROVED:  # a held message is in flight again until it is fixed
+        return message.held or (message.send_at is not None and message.send_at > now)
     return True
 
 
@@ -92,7 +93,14 @@ def rows(content: Content, now: datetime, problems: list[Problem] | None = None)
             pending = todo.pending(content, policy, message, now)
             still_to_do = [p for p in pending if not p.automatic]
             scheduled = message.approved
-            if still_to_do:
+            mine = [p for p in (problems or []) if p.message_id == message.id]
+            if message.held:
+                first = next((p for p in mine if p.is_error), None)
+                step, role, person, name = (f"held: {first.message if first else 'error'}"
+                                            f" (next: {first.action if first else 'fix it'})",
+                                            None, None, None)
+                due, overdue = message.send_at, True
+            elif still_to_do:
                 nxt = still_to_do[0]
                 step, role, person, name = nxt.step, nxt.role, nxt.person, nxt.person_name
                 due, overdue = nxt.due, nxt.overdue
@@ -103,11 +111,11 @@ def rows(content: Content, now: datetime, problems: list[Problem] | None = None)
                 step, role, person, name = "set stage: approved", None, None, None
                 due, overdue = message.send_at, bool(message.send_at and message.send_at <= now)
             role_obj = content.roles.get(role or "")
+            stage = "held" if message.held else message.meta.workflow.stage.value
             found.append(Row(
-                message, thread.title, message.meta.workflow.stage.value, step, role,
+                message, thread.title, stage, step, role,
                 role_obj.name if role_obj else (role or ""), person, name, due, overdue,
-                scheduled, pending,
-                [p for p in (problems or []) if p.message_id == message.id]))
+                scheduled and not message.held, pending, mine))
     far = datetime.max.replace(tzinfo=now.tzinfo)
     found.sort(key=lambda r: (not r.overdue, r.scheduled, r.due or far, r.message.id))
     return found
