@@ -2,7 +2,9 @@
 
 Every output (site, feeds, API, banner, calendar, badges, mail) asks ``evaluate`` and never
 decides for itself what "active", "open" or "published" means. Only published messages
-(approved and due) count; drafts and future sends are invisible here, hence everywhere.
+(approved, not held, and due) for the status site or the newsroom count; drafts, held
+messages, future sends and internal messages (e.g. email and Teams only) are invisible
+here, hence in every public output.
 """
 
 from __future__ import annotations
@@ -192,10 +194,32 @@ def _incident_status(latest: Message) -> Status:
     return Status.INVESTIGATING
 
 
-def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
-    """The state of one thread at ``now``, or None while none of its messages is published."""
+def status_of(kind: ThreadKind, latest: Message, start: datetime, now: datetime
+              ) -> Status | None:
+    """A thread's status at ``now`` from its latest published message and its start: the
+    part of ``thread_state`` the API also needs at each message's send time."""
+    meta = latest.meta
+    if kind is ThreadKind.MAINTENANCE:
+        declared = meta.status
+        if declared is None and latest.type in (MessageType.ALL_CLEAR,
+                                                MessageType.POST_INCIDENT_REVIEW):
+            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
+        window = meta.window
+        end = (window.actual_end or window.expected_end) if window else None
+        return _maintenance_status(declared, start, end, now)
+    if kind is ThreadKind.INCIDENT:
+        return _incident_status(latest)
+    return None
+
+
+def thread_state(thread: Thread, now: datetime, public: bool = False) -> ThreadState | None:
+    """The state of one thread at ``now``, or None while none of its messages is published.
+
+    ``public``: count only messages for the status site or the newsroom (what every public
+    output shows); the policy counts internal messages too (an email acknowledges)."""
     now = now.astimezone(UTC)  # compare instants, never wall-clock times of one zone
-    published = tuple(m for m in thread.messages if m.is_published(now))
+    published = tuple(m for m in thread.messages if m.is_published(now)
+                      and (not public or m.is_public))
     if not published:
         return None
     latest = published[-1]
@@ -207,17 +231,11 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     assert start is not None  # published messages always have send_at
 
     closer = next((m for m in published if m.closes), None)
-    status: Status | None = None
+    status = status_of(thread.kind, latest, start, now)
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
-        declared = meta.status
-        if declared is None and latest.type in (MessageType.ALL_CLEAR,
-                                                MessageType.POST_INCIDENT_REVIEW):
-            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
-        status = _maintenance_status(declared, start, actual or expected, now)
         active = status in (Status.IN_PROGRESS, Status.VERIFYING)
     elif thread.kind is ThreadKind.INCIDENT:
-        status = _incident_status(latest)
         active = status not in CLOSED_STATUSES and start <= now
     is_open = status is not None and status not in CLOSED_STATUSES
     end: datetime | None = None
@@ -252,7 +270,8 @@ def _sentence(services: dict[str, ServiceState]) -> str:
 def evaluate(content: Content, now: datetime) -> StatusReport:
     """Everything every output needs to know about the world at ``now``."""
     now = now.astimezone(UTC)
-    states = [s for t in content.threads.values() if (s := thread_state(t, now)) is not None]
+    states = [s for t in content.threads.values()
+              if (s := thread_state(t, now, public=True)) is not None]
     states.sort(key=lambda s: s.latest.send_at.timestamp(),  # type: ignore[union-attr]
                 reverse=True)
 

@@ -18,8 +18,8 @@ batches are keyed by who is in them, not by their position in the file.
 **One rule for recipients added after a message was sent** (a list address added to an
 audience, an audience added to the message, a row appended to a CSV): they get it on the
 next run if that is within ``max_age`` of the message's ``send_at``, like the message itself;
-later they are held as ``stale`` for a person to decide (``--resend``), so editing a year-old
-audience never emails a year of history.
+later they are held as ``added`` for a person to decide (``--resend``), so editing a
+year-old audience never emails a year of history.
 
 ``--resend ID`` lifts the holds for one message (it must still be approved and unblocked):
 it re-attempts every recipient not confirmed sent at the current revision, or — when all
