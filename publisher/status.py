@@ -192,6 +192,24 @@ def _incident_status(latest: Message) -> Status:
     return Status.INVESTIGATING
 
 
+def status_of(kind: ThreadKind, latest: Message, start: datetime, now: datetime
+              ) -> Status | None:
+    """A thread's status at ``now`` from its latest published message and its start: the
+    part of ``thread_state`` the API also needs at each message's send time."""
+    meta = latest.meta
+    if kind is ThreadKind.MAINTENANCE:
+        declared = meta.status
+        if declared is None and latest.type in (MessageType.ALL_CLEAR,
+                                                MessageType.POST_INCIDENT_REVIEW):
+            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
+        window = meta.window
+        end = (window.actual_end or window.expected_end) if window else None
+        return _maintenance_status(declared, start, end, now)
+    if kind is ThreadKind.INCIDENT:
+        return _incident_status(latest)
+    return None
+
+
 def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     """The state of one thread at ``now``, or None while none of its messages is published."""
     now = now.astimezone(UTC)  # compare instants, never wall-clock times of one zone
@@ -207,17 +225,11 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     assert start is not None  # published messages always have send_at
 
     closer = next((m for m in published if m.closes), None)
-    status: Status | None = None
+    status = status_of(thread.kind, latest, start, now)
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
-        declared = meta.status
-        if declared is None and latest.type in (MessageType.ALL_CLEAR,
-                                                MessageType.POST_INCIDENT_REVIEW):
-            declared = Status.COMPLETED  # an all-clear ends the work, even before its window
-        status = _maintenance_status(declared, start, actual or expected, now)
         active = status in (Status.IN_PROGRESS, Status.VERIFYING)
     elif thread.kind is ThreadKind.INCIDENT:
-        status = _incident_status(latest)
         active = status not in CLOSED_STATUSES and start <= now
     is_open = status is not None and status not in CLOSED_STATUSES
     end: datetime | None = None

@@ -9,11 +9,15 @@ Times are in the organisation's zone (TZID) with a VTIMEZONE, so "07:00" stays 0
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Component, Event, Timezone
 
+from ..cache import Pack, code_version, key_of
 from ..content.model import Status, ThreadKind
 from ..content.urls import calendar_path
 from ..status import ThreadState
@@ -23,9 +27,11 @@ from .common import public_messages, text_of, thread_revision, thread_url
 
 DEFAULT_LENGTH = timedelta(hours=1)
 """A window announced without an end shows as an hour, rather than not at all."""
+END = b"END:VCALENDAR\r\n"
 
 
-def _event(ctx: BuildContext, state: ThreadState, host: str) -> Event:
+def _fields(ctx: BuildContext, state: ThreadState, host: str) -> dict[str, Any]:
+    """Everything a thread's VEVENT shows (also what its stored bytes are keyed by)."""
     content = ctx.content
     messages = public_messages(state)
     first, latest = messages[0], messages[-1]
@@ -35,27 +41,33 @@ def _event(ctx: BuildContext, state: ThreadState, host: str) -> Event:
     if end <= start:
         end = start + DEFAULT_LENGTH
     url = thread_url(ctx, state.thread)
-    event = Event()
-    event.add("uid", f"{state.id}@{host}")
-    event.add("sequence", thread_revision(messages))
-    event.add("dtstamp", latest.send_at.astimezone(UTC))  # type: ignore[union-attr]
-    event.add("created", first.send_at.astimezone(UTC))  # type: ignore[union-attr]
-    event.add("last-modified", latest.send_at.astimezone(UTC))  # type: ignore[union-attr]
-    event.add("summary", plain(state.title))
-    event.add("description", f"{text_of(latest.body)}\n\nDetails and updates: {url}")
-    event.add("url", url)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    cancelled = state.status is Status.CANCELLED
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT")  # a maintenance window is not the reader's busy time
     names = [plain(content.services[s].name) for s in state.services if s in content.services]
-    if names:
-        event.add("categories", names)
+    return {
+        "uid": f"{state.id}@{host}", "sequence": thread_revision(messages),
+        "dtstamp": latest.send_at.astimezone(UTC),  # type: ignore[union-attr]
+        "created": first.send_at.astimezone(UTC),  # type: ignore[union-attr]
+        "last-modified": latest.send_at.astimezone(UTC),  # type: ignore[union-attr]
+        "summary": plain(state.title),
+        "description": f"{text_of(latest.body)}\n\nDetails and updates: {url}",
+        "url": url, "dtstart": start, "dtend": end,
+        "status": "CANCELLED" if state.status is Status.CANCELLED else "CONFIRMED",
+        # a maintenance window is not the reader's busy time
+        "transp": "TRANSPARENT", "categories": names,
+    }
+
+
+def _event(fields: dict[str, Any]) -> Event:
+    event = Event()
+    for name, value in fields.items():
+        if name != "categories" or value:
+            event.add(name, value)
     return event
 
 
-def _calendar(ctx: BuildContext, name: str, events: list[Event]) -> bytes:
+def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -> bytes:
+    """The calendar file. Each event is serialized once for every calendar that carries it:
+    the calendar is drawn with its first event only, and that event's bytes (always last
+    before END, as icalendar puts time zones first) are replaced by all the events' bytes."""
     calendar = Calendar()
     calendar.add("prodid", "-//publisher//status maintenance calendar//EN")
     calendar.add("version", "2.0")
@@ -66,17 +78,23 @@ def _calendar(ctx: BuildContext, name: str, events: list[Event]) -> bytes:
     # Transitions only for the years the events span (or the build's year): a short, still
     # complete VTIMEZONE. A calendar with no window still carries it: RFC 5545 requires at
     # least one component, and a subscriber's empty calendar must still parse.
-    first = min((e.decoded("dtstart") for e in events), default=ctx.now).date()
-    last = max((e.decoded("dtend") for e in events), default=ctx.now).date()
+    first = min((e.decoded("dtstart") for e, _ in events), default=ctx.now).date()
+    last = max((e.decoded("dtend") for e, _ in events), default=ctx.now).date()
     timezone = Timezone.from_tzid(ctx.content.organisation.timezone,
                                   first_date=date(first.year - 1, 1, 1),
                                   last_date=date(last.year + 2, 1, 1))
     for part in timezone.subcomponents:
         _one_rdate_per_line(part)
     calendar.add_component(timezone)
-    for event in events:
-        calendar.add_component(event)
-    return calendar.to_ical()
+    if not events:
+        return calendar.to_ical()
+    calendar.add_component(events[0][0])
+    drawn, tail = calendar.to_ical(), events[0][1] + END
+    if not drawn.endswith(tail):  # not the layout expected: draw every event after all
+        for event, _ in events[1:]:
+            calendar.add_component(event)
+        return calendar.to_ical()
+    return drawn[: -len(tail)] + b"".join(data for _, data in events) + END
 
 
 def _one_rdate_per_line(part: Component) -> None:
@@ -94,18 +112,38 @@ def _one_rdate_per_line(part: Component) -> None:
         part.add("rdate", value)
 
 
+def _key(fields: dict[str, Any], zone: str) -> str:
+    shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+    return key_of(code_version(), zone, json.dumps(shown, sort_keys=True))
+
+
 def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:
+    """Every maintenance calendar. With the build cache, each event's bytes are reused
+    while nothing it shows has changed."""
     content = ctx.content
     host = urlsplit(content.organisation.base_url).hostname or "status"
     label = plain(content.organisation.short_name or content.organisation.name)
     states = sorted((s for s in ctx.report.threads.values()
                      if s.kind is ThreadKind.MAINTENANCE and public_messages(s)),
                     key=lambda s: (s.start, s.id))
-    events = {s.id: _event(ctx, s, host) for s in states}
+    folder = ctx.extras.get("cache")
+    stored = Pack(folder / "calendar") if isinstance(folder, Path) else None
+    events: dict[str, tuple[Event, bytes]] = {}
+    for state in states:
+        fields = _fields(ctx, state, host)
+        event = _event(fields)
+        key = _key(fields, content.organisation.timezone) if stored is not None else ""
+        found = stored.get(key) if stored is not None else None
+        data = found.encode("utf-8") if isinstance(found, str) else event.to_ical()
+        if stored is not None and not isinstance(found, str):
+            stored.put(key, data.decode("utf-8"))
+        events[state.id] = (event, data)
     files = {calendar_path(): _calendar(ctx, f"{label}: planned maintenance",
                                         list(events.values()))}
     for service_id, service in content.services.items():
         mine = [events[s.id] for s in states if service_id in s.services]
         files[calendar_path(service_id)] = _calendar(
             ctx, f"{label}: {plain(service.name)} maintenance", mine)
+    if stored is not None:
+        stored.save()
     return files
