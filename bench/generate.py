@@ -25,6 +25,7 @@ DEMO = REPO / "content"
 END = datetime(2026, 11, 1, 9, 0)
 """Every generated thread ends before the demo moment (2026-11-18), so the demo's lights
 are unaffected when generated content is merged in."""
+COMMS_CONTROL = ["r-dunmore", "c-fairweather", "w-chen", "g-ramsay"]
 CONFIG = ("organisation.yml", "services.yml", "audiences.yml", "people.yml", "policy.yml")
 
 INCIDENT_TITLES = (
@@ -168,11 +169,13 @@ class _Writer:
             intake = sent - timedelta(days=rng.randint(15, 20))
             names = [("initial-evaluation", requester, -4), ("intake", requester, 0),
                      ("first-draft", lead, 2), ("sme-review", requester, 4),
-                     ("second-draft", lead, 5), ("comms-control-review", lead, 6),
+                     ("second-draft", lead, 5), ("comms-control-review", "CC", 6),
                      ("final-draft", lead, 7), ("approval", director, 8)]
             # the approver is whoever of the chain is available on the approval day itself
+            # Comms Control takes its own review (every step is checked against its role)
             steps = [{"step": s, "by": cal.first(self.approvers, intake + timedelta(days=d))
-                      if s == "approval" else by, "at": _stamp(intake + timedelta(days=d))}
+                      if s == "approval" else cal.first(COMMS_CONTROL, intake + timedelta(days=d))
+                      if by == "CC" else by, "at": _stamp(intake + timedelta(days=d))}
                      for s, by, d in names]
             return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
                     "steps": steps, **extra}
@@ -234,7 +237,8 @@ class _Writer:
             "status": "investigating",
             "window": {"start": _stamp(start), "expected_end": _stamp(start + duration)},
             "audiences": audiences,
-            "channels": rng.choice([["status", "banner"], ["status", "email", "rss"]]),
+            # status plus banner: the acknowledgment reaches the whole community (R6)
+            "channels": rng.choice([["status", "banner"], ["status", "banner", "email", "rss"]]),
         }
         if service["id"] == "email" and impact != "degraded_performance":
             # email cannot announce its own outage: the policy's alternatives (R11)
@@ -348,7 +352,18 @@ def generate(root: Path, n: int, seed: int = 0, *, threads_only: bool = False,
                              second=0, microsecond=0)
         # the last messages are single stories, so no thread is cut short (left open)
         (rng.choice(kinds) if writer.left >= 3 else writer.news)(start)
+    _pin(root)
     return root
+
+
+def _pin(root: Path) -> None:
+    """Record each approval's digest, as `publisher approve` does (the demo requires it)."""
+    from publisher.content.load import load_content
+    from publisher.workflow.pin import pin_all
+
+    content, _ = load_content(root)
+    if content is not None:
+        pin_all(content)
 
 
 def main(argv: list[str] | None = None) -> int:
