@@ -72,8 +72,19 @@ def poisoned(site: Path) -> set[str]:
 
 
 def edit_message(root: Path) -> None:
+    """Edit an approved message and re-approve the new text (its approval digest follows),
+    as a comms team would: an edit alone would hold the message (issue 13)."""
+    from publisher.content.load import load_content
+    from publisher.policy import digest
+
     notice = next((root / "content" / MAJOR).glob("01-*.md"))
     notice.write_text(notice.read_text() + "\nA sentence added after the first build.\n")
+    content, _ = load_content(root / "content")
+    assert content is not None
+    message = next(m for m in content.messages.values() if m.path == notice)
+    pin = digest.pinned(message)
+    assert pin is not None and pin.digest
+    notice.write_text(notice.read_text().replace(pin.digest, digest.digest_of(message)))
 
 
 def add_message(root: Path) -> None:
