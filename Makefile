@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_NOW ?= 2026-11-18T10:30:00+00:00
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint check status bench clean
+.PHONY: run test lint check status bench clean editor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+## editor: install Decap CMS and decap-server (pinned, into .cache/), then run the browser
+# editor on http://localhost:8080/, saving into this repository (docs/editor.md)
+DECAP := decap-cms@3.16.3 decap-server@3.11.3
+editor: $(STAMP)
+	npm install --prefix .cache --no-audit --no-fund --silent $(DECAP)
+	$(BIN)/publisher editor content --serve
 
 check: $(STAMP)
 	PUBLISHER_NOW=$(DEMO_NOW) $(BIN)/publisher check content

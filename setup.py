@@ -8,6 +8,7 @@ Everything else is configured in pyproject.toml.
 
 from __future__ import annotations
 
+import runpy
 import shutil
 from pathlib import Path
 
@@ -15,13 +16,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-BUNDLE = {
-    "example": "content",
-    "mkdocs.yml": "mkdocs.yml",
-    "site_templates/README.md": "site_templates/README.md",
-    "ci/github-actions.yml": "examples/ci/github-actions.yml",
-    "ci/gitlab-ci.yml": "examples/ci/gitlab-ci.yml",
-}
+BUNDLE = runpy.run_path(str(HERE / "publisher" / "bundled_files.py"))["BUNDLE"]
 
 
 class BuildWithBundle(build_py):

@@ -21,7 +21,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from .errors import ConfigError, PublisherError
-from .mkdocs_plugin import CONTENT_ENV
+from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,18 +39,25 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
     raise ConfigError(f"no mkdocs.yml found for {root} (give one with --config-file)")
 
 
-def build(root: Path, now: datetime, out: Path, config_file: Path | None = None) -> Path:
-    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``."""
+def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
+          preview: str | None = None) -> Path:
+    """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
+
+    With ``preview`` (a message id) only that message's thread page is built, the message
+    shown as published (``publisher preview``)."""
     config_path = find_config(root, config_file)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     _tidy(out, staging)
-    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW")}
+    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV)}
     try:
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
         os.environ[CONTENT_ENV] = str(root.resolve())
         os.environ["PUBLISHER_NOW"] = now.isoformat()
+        os.environ.pop(PREVIEW_ENV, None)
+        if preview:
+            os.environ[PREVIEW_ENV] = preview
         config = load_config(config_file=str(config_path), site_dir=str(staging))
         config.plugins.on_startup(command="build", dirty=False)
         try:

@@ -41,9 +41,11 @@ from . import clock, templates
 from .cache import cache_root
 from .check import check
 from .content import urls
+from .content.preview import published_copy
 from .errors import PublisherError
 from .pagecache import PageCache
 from .renderers import BuildContext, static_outputs
+from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
 from .text import markup
@@ -51,6 +53,8 @@ from .text import markup
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+PREVIEW_ENV = "PUBLISHER_PREVIEW"
+"""A message id: build only its thread page, the message shown as published (preview)."""
 CACHED_TEMPLATE = "publisher-cached-page.html"
 """A page found in the build cache is "drawn" with this template: its stored HTML as is."""
 
@@ -70,6 +74,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
+        self.preview: str | None = None
         self.pagecache: PageCache | None = None
         self.hits: dict[str, str] = {}
 
@@ -94,7 +99,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for problem in result.warnings:
             log.info("%s", problem)
         assert result.content is not None
-        ctx = BuildContext.at(result.content, now)
+        content = result.content
+        self.preview = os.environ.get(PREVIEW_ENV) or None
+        if self.preview:
+            if self.preview not in content.messages:
+                raise PluginError(f"publisher: no message {self.preview!r} to preview")
+            content = published_copy(content, self.preview, now)
+        ctx = BuildContext.at(content, now)
         ctx.extras["cache"] = cache_root(self.root)  # producers may keep results there
         templates.clear_cache()  # serve: pick up edited templates on every rebuild
         self.model = SiteModel(ctx)
@@ -108,7 +119,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         config.extra["publisher"] = {"now": now.isoformat(), "timezone": organisation.timezone}
         # Another plugin may change pages after they are drawn (search reads their content):
         # then every page is drawn, as a stored page would skip what that plugin does.
-        alone = set(config.plugins) <= {"publisher"}
+        # A preview's pages show a draft as published: they must never enter the cache.
+        alone = set(config.plugins) <= {"publisher"} and not self.preview
         self.pagecache = PageCache(self.root, config, self.model.env, now.isoformat()
                                    ) if alone else None
         self.hits = {}
@@ -129,6 +141,14 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.model is not None
         self.pages = {}
+        if self.preview:  # one page, and none of the site-wide outputs
+            content = self.model.ctx.content
+            thread = content.threads[content.messages[self.preview].thread_id]
+            state = self.model.report.threads[thread.id]
+            page = self.model.thread_page(state)
+            self._add(files, File.generated(config, page.src_uri, content=""))
+            self.pages[page.src_uri] = page
+            return files
         timezone = {"timezone": self.model.ctx.content.organisation.timezone}
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
@@ -177,10 +197,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
         page.title = escape(spec.title)
         page.meta["description"] = escape(spec.description)
+        # The sitemap's lastmod: this page's latest message (a page with none keeps the
+        # build's date: mkdocs also takes the newest of these as the sitemap's own date).
+        if self.model is not None and (lastmod := self.model.lastmod(spec)):
+            page.update_date = lastmod
+        # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
+        # links on one page never share a name.
         page.meta["publisher_feeds"] = [
-            {"type": "application/atom+xml" if fmt == "atom" else "application/rss+xml",
-             "title": f"{spec.title} ({fmt.upper() if fmt == 'rss' else 'Atom'})",
-             "path": path} for fmt, path in spec.feeds]
+            {"type": link["type"], "title": link["title"], "path": link["href"]}
+            for link in alternate_links(self.model.ctx, spec.feeds)] if self.model else []
         # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
         page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
         stored = self.pagecache.get(spec.src_uri) if self.pagecache is not None else None

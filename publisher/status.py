@@ -101,6 +101,23 @@ class ThreadState:
         return self.published[-1]
 
     @property
+    def worst(self) -> ComponentStatus:
+        """The worst impact it declares on any service (operational when none)."""
+        return worst(list(self.services.values()))
+
+    @property
+    def severity(self) -> str:
+        """How loudly outputs announce it: outage, degraded, maintenance or notice."""
+        if self.kind is ThreadKind.MAINTENANCE:
+            return "maintenance"
+        if self.worst.rank >= ComponentStatus.PARTIAL_OUTAGE.rank or self.impact in (
+                Impact.MAJOR, Impact.CRITICAL):
+            return "outage"
+        if self.worst is ComponentStatus.DEGRADED_PERFORMANCE or self.impact is Impact.MINOR:
+            return "degraded"
+        return "notice"
+
+    @property
     def first(self) -> Message:
         return self.published[0]
 
@@ -207,8 +224,7 @@ def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
     actual = window.actual_end if window else None
     assert start is not None  # published messages always have send_at
 
-    closer = next((m for m in published if m.meta.status in CLOSED_STATUSES
-                   or m.type is MessageType.ALL_CLEAR), None)
+    closer = next((m for m in published if m.closes), None)
     status = status_of(thread.kind, latest, start, now)
     active = False
     if thread.kind is ThreadKind.MAINTENANCE:
@@ -347,3 +363,24 @@ def history(content: Content, report: StatusReport, days: int = 90) -> dict[str,
             bar.append(Day(day, status, tuple(ids)))
         out[service_id] = bar
     return out
+
+
+def next_change(report: StatusReport) -> datetime | None:
+    """The first instant after ``report.now`` at which the clock alone (no new message) would
+    change what ``evaluate`` says: a window opening or closing. None when nothing is planned.
+
+    Pages are a snapshot at ``now``; the site's script uses this to tell a reader when the
+    snapshot has been overtaken by a planned change, instead of re-evaluating it.
+    """
+    now = report.now
+    moments: list[datetime] = []
+    for state in report.threads.values():
+        if state.kind is ThreadKind.MAINTENANCE and state.open:
+            # declared verifying is final for the clock; scheduled/in progress move on time
+            if state.status is not Status.VERIFYING:
+                moments += [state.start, state.expected_end] if state.expected_end else [
+                    state.start]
+        elif state.kind is ThreadKind.INCIDENT and state.open:
+            moments.append(state.start)
+    future = [m.astimezone(UTC) for m in moments if m is not None and m.astimezone(UTC) > now]
+    return min(future, default=None)

@@ -12,6 +12,7 @@ import json
 import socket
 import ssl
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -62,6 +63,10 @@ class Handler:
     """Replies to DATA, consumed one per transaction before accepting (e.g. 421, 451, 550)."""
     refuse: dict[str, str] = field(default_factory=dict)
     """RCPT TO address → reply (e.g. ``550 5.1.1 no such user``)."""
+    refuse_times: dict[str, list[str]] = field(default_factory=dict)
+    """RCPT TO address → replies used one per RCPT, then accepted (e.g. greylisting)."""
+    max_rcpts: int = 0
+    """Accept at most this many recipients per transaction, 452 for the rest (0: any)."""
     drop_after_data: bool = False
     """Take the message, then drop the connection without replying."""
     drop_for: set[str] = field(default_factory=set)
@@ -73,6 +78,11 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
+        queue = self.refuse_times.get(address)
+        if queue:
+            return queue.pop(0)
+        if self.max_rcpts and len(envelope.rcpt_tos) >= self.max_rcpts:
+            return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -85,6 +95,11 @@ class Handler:
             if self.drop_after_data or self.drop_for & set(envelope.rcpt_tos):
                 server.transport.abort()
         return "250 2.0.0 Message accepted"
+
+    def per_recipient(self) -> Counter[tuple[str, str]]:
+        """(message id, recipient) → how many times the server accepted it."""
+        return Counter((r.message["X-Publisher-Message"].split()[0], rcpt)
+                       for r in self.received for rcpt in r.rcpt_tos)
 
     def by_subject(self) -> dict[str, Received]:
         return {r.message["Subject"]: r for r in self.received}
@@ -255,3 +270,29 @@ def ledger_lines(root: Path, message_id: str) -> list[dict[str, Any]]:
     thread, _, name = message_id.partition("/")
     path = root / "ledger" / thread / f"{name or 'message'}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def kill_after_ack(root: Path, marker: Path, at: int = 1) -> None:
+    """Run ``publisher send`` in a subprocess and SIGKILL it right after the server's 250 for
+    its ``at``-th transaction, before the result reaches the ledger."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from publisher.mail.transport import PAUSE_AT, PAUSE_HOOK
+
+    env = dict(os.environ, **{PAUSE_HOOK: str(marker), PAUSE_AT: str(at)})
+    argv = [sys.executable, "-m", "publisher", "send", str(root), "--now",
+            DEMO_NOW.isoformat()]
+    sender = subprocess.Popen(argv, env=env, cwd=root.parent, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert sender.poll() is None, sender.communicate()
+        assert time.monotonic() < deadline, "the sender never reached the pause hook"
+        time.sleep(0.05)
+    os.kill(sender.pid, signal.SIGKILL)
+    sender.wait(timeout=30)
+    assert sender.returncode == -signal.SIGKILL

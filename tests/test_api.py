@@ -278,3 +278,14 @@ def test_rebuild_is_byte_identical(api: dict[str, bytes]) -> None:
     assert build(DEMO) == api
     assert build(DEMO, DEMO_NOW + timedelta(seconds=30)) == api
 
+
+
+def test_lists_are_newest_created_first_as_statuspage(api: dict[str, bytes]) -> None:
+    """incidents.json and scheduled-maintenances.json: newest created_at first, so an old
+    incident with a late update does not jump above a newer one."""
+    for name, key in (("incidents.json", "incidents"),
+                      ("scheduled-maintenances.json", "scheduled_maintenances")):
+        items = json.loads(api["api/v2/" + name])[key]
+        created = [datetime.fromisoformat(i["created_at"]) for i in items]
+        assert len(created) > 5
+        assert created == sorted(created, reverse=True), name

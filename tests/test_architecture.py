@@ -65,3 +65,14 @@ def test_imports_run_one_way_down_the_pipeline() -> None:
         pytest.fail("import-linter is a test dependency: pip install -e '.[test]'")
     done = subprocess.run([tool], capture_output=True, text=True, cwd=PACKAGE.parent)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_every_rule_kind_policy_yml_may_name_has_code() -> None:
+    """A kind the policy file may name (a model in ``policy.config``) is registered, and
+    nothing is registered that a policy file could not name."""
+    from publisher import policy
+    from publisher.policy.config import RULE_KINDS
+    from publisher.policy.kinds import KINDS
+
+    assert policy.RULE_MODULES  # importing the package registers every kind
+    assert sorted(KINDS) == sorted(RULE_KINDS.split(", "))

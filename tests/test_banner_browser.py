@@ -149,4 +149,10 @@ def test_windows_follow_the_viewers_clock_and_maintenance_is_a_status(
     assert {shown.nth(i).get_attribute("role") for i in range(shown.count())} == {"status"}
     bad = page.locator('[data-banner-id="bad-link"]')
     assert bad.locator("a").count() == 0  # a javascript: URL is never made a link
+    # Dismissing one banner hands keyboard focus to the next banner's Dismiss button.
+    page.get_by_role("button", name="Dismiss: now title").focus()
+    page.keyboard.press("Enter")
+    assert page.locator(".pubsb-banner").count() == 2
+    assert page.evaluate("document.querySelector('[data-status-banner]').shadowRoot"
+                         ".activeElement.getAttribute('aria-label')") == "Dismiss: slow title"
     assert page.problems == []

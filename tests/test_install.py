@@ -62,7 +62,8 @@ def test_init_check_build_send_and_override(installed: Path, tmp_path: Path) -> 
     assert created.returncode == 0, created.stderr
     for name in ("content/organisation.yml", "content/services.yml", "content/audiences.yml",
                  "content/people.yml", "content/policy.yml", "mkdocs.yml", ".gitignore",
-                 "README.md", "site_templates/README.md", ".github/workflows/publish.yml"):
+                 "README.md", "site_templates/README.md", ".github/workflows/publish.yml",
+                 "requirements.txt"):
         assert (project / name).is_file(), name
     checked = run(installed / "publisher", "check", cwd=project, env=env)
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -6,18 +6,23 @@ These run the real CLI (`python -m publisher send`) in subprocesses against aios
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 from conftest import DEMO_NOW
-from mail_helpers import DEMO_THREAD, DUE_AT_DEMO, Handler, SmtpServer, ledger_lines, point_at
+from mail_helpers import (
+    DEMO_THREAD,
+    DUE_AT_DEMO,
+    Handler,
+    SmtpServer,
+    kill_after_ack,
+    ledger_lines,
+    point_at,
+)
 
 from publisher.mail.ledger import Ledger
-from publisher.mail.transport import PAUSE_HOOK
 
 
 def command(root: Path, *extra: str) -> list[str]:
@@ -40,18 +45,8 @@ def test_sigkill_between_server_ack_and_ledger_write_is_unknown_and_not_resent(
     marker = tmp_path / "paused"
     with SmtpServer() as server:
         point_at(demo_copy, server.port)
-        env = dict(os.environ, **{PAUSE_HOOK: str(marker)})
-        sender = subprocess.Popen(command(demo_copy), env=env, cwd=demo_copy.parent,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert sender.poll() is None, sender.communicate()
-            assert time.monotonic() < deadline, "the sender never reached the pause hook"
-            time.sleep(0.05)
         # The server has said 250; the sender has not written the result. Kill it now.
-        os.kill(sender.pid, signal.SIGKILL)
-        sender.wait(timeout=30)
-        assert sender.returncode == -signal.SIGKILL
+        kill_after_ack(demo_copy, marker)
         assert len(server.received) == 1
         first = server.received[0].message["X-Publisher-Message"].split()[0]
         assert [e["state"] for e in ledger_lines(demo_copy, first)] == ["pending"]

@@ -21,6 +21,7 @@ from mail_helpers import (
 )
 
 from publisher.errors import ConfigError
+from publisher.mail.recipients import digest
 
 LISTS = {"bs-key-users@lists.westmarch.example", "faculty-admin@lists.westmarch.example",
          "student-facing@lists.westmarch.example", "it-support@lists.westmarch.example"}
@@ -225,7 +226,9 @@ def test_resend_reattempts_only_the_unknown_batch(demo_copy: Path) -> None:
         assert summary.count("unknown") == 3 and summary.count("sent") == 10
         handler.drop_for = set()
         resent, _ = run_send(demo_copy, resend=frozenset({notice}))
-    assert [r.key for r in resent.results] == ["email:direct:business-systems-key-users:00002"]
+    # Batches are keyed by who is in them: the second one holds p2 and p3.
+    second = digest(["p2@staff.westmarch.example", "p3@staff.westmarch.example"])
+    assert [r.key for r in resent.results] == [f"email:direct:business-systems-key-users:{second}"]
     to_p0 = [r for r in server.received if "p0@staff.westmarch.example" in r.rcpt_tos]
     assert len(to_p0) == 3  # the confirmed batches were not sent again
 
@@ -239,8 +242,8 @@ def test_plan_summarises_a_long_run_of_direct_batches(demo_copy: Path) -> None:
         _, verbose = run_send(demo_copy, dry_run=True, verbose=True)
         summary, _ = run_send(demo_copy)
     assert summary.ok
-    first = "email:direct:business-systems-key-users:00001"
-    last = "email:direct:business-systems-key-users:00007"
+    first = f"email:direct:business-systems-key-users:{digest(['p0@staff.westmarch.example'])}"
+    last = f"email:direct:business-systems-key-users:{digest(['p6@staff.westmarch.example'])}"
     # One line per message for the seven one-recipient batches, not seven.
     assert quiet.count(f"{first} … {last}: 7 batches, 7 direct recipient(s) from direct.csv") == 3
     assert f"{last}: 1 direct recipient(s)" not in quiet

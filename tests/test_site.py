@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from lxml import html as lhtml
 from site_build import REPO, built_site
 
@@ -143,7 +144,17 @@ def test_subscribe_links_per_service(site: Path, content: Content) -> None:
         hrefs = [a.get("href") for a in doc.xpath("//ul[contains(@class,'pub-subscribe')]//a")]
         assert any(h.endswith(urls.feed_path("services", service.id, "rss")) for h in hrefs)
         assert any(h.endswith(urls.calendar_path(service.id)) for h in hrefs)
-        assert (f"mailto:{service.subscribers}" in hrefs) == bool(service.subscribers)
+        # calendar apps subscribe to the webcal: form, beside the https .ics file
+        assert ("webcal://status.westmarch.example/" + urls.calendar_path(service.id)) in hrefs
+        # never a mailto: to the list itself: that would post to everyone on it
+        assert not any(h == f"mailto:{service.subscribers}" for h in hrefs)
+        email = [a for a in doc.xpath("//ul[contains(@class,'pub-subscribe')]//a")
+                 if a.text_content().strip() == "Subscribe by email"]
+        assert [a.get("href") for a in email] == ([service.subscribe] if service.subscribe
+                                                  else [])
+    phones = page(site, urls.service_path("phones"))
+    assert phones.xpath("//a[text()='Subscribe by email']/@href") == [
+        "mailto:telephony-updates-request@lists.westmarch.example?subject=subscribe"]
 
 
 def test_feed_autodiscovery_on_every_page(site: Path, report: StatusReport) -> None:
@@ -159,6 +170,22 @@ def test_feed_autodiscovery_on_every_page(site: Path, report: StatusReport) -> N
         assert any(h.endswith(urls.feed_path("all")) for h in hrefs)
         if own:
             assert any(h.endswith(own) for h in hrefs)
+        # Every link has its own name, the feed's own title, never the page's title.
+        titles = [f.get("title") for f in feeds]
+        assert len(set(titles)) == len(titles), titles
+        assert "Westmarch IT: all updates (RSS)" in titles
+        if own:
+            assert f"Westmarch IT: {state.thread.title} (Atom)" in titles
+
+
+def test_feed_links_on_an_incident_page_name_each_feed(site: Path, report: StatusReport
+                                                       ) -> None:
+    incident = report.open_incidents[0]
+    doc = page(site, urls.thread_path(incident.thread))
+    titles = sorted(link.get("title") for link in doc.xpath("//head/link[@rel='alternate feed']"))
+    assert titles == sorted([
+        "Westmarch IT: all updates (RSS)", "Westmarch IT: all updates (Atom)",
+        f"Westmarch IT: {incident.title} (RSS)", f"Westmarch IT: {incident.title} (Atom)"])
 
 
 def test_history_archive_by_month(site: Path, content: Content, report: StatusReport) -> None:
@@ -270,3 +297,18 @@ def test_drafts_in_the_mini_fixture(mini_root: Path) -> None:
     text = "\n".join(all_text(out).values())
     assert "A draft story" not in text and "secret draft" not in text
     assert "Email" in text
+
+
+def test_sitemap_lastmod_is_each_pages_latest_message(site: Path, content: Content,
+                                                     report: StatusReport) -> None:
+    tree = etree.parse(str(site / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    base = content.organisation.base_url
+    lastmod = {u.findtext("s:loc", namespaces=ns).removeprefix(base):
+               u.findtext("s:lastmod", namespaces=ns) for u in tree.findall("s:url", ns)}
+    for state in report.threads.values():
+        sent = content.local(state.latest.send_at)  # type: ignore[arg-type]
+        assert lastmod[urls.thread_path(state.thread)] == f"{sent:%Y-%m-%d}"
+    newest = max(s.latest.send_at for s in report.threads.values())  # type: ignore[type-var]
+    assert lastmod[""] == f"{content.local(newest):%Y-%m-%d}"
+    assert len(set(lastmod.values())) > 10  # not one build date for every page

@@ -33,7 +33,9 @@ def test_review_appends_the_step_and_changes_nothing_else(repo: Repo) -> None:
     assert done.returncode == 0, done.stderr
     line = ("    - {step: sme-review, by: e-morgan, at: 2026-11-18T10:30, note: number porting "
             "date confirmed}")
-    only_added(before, path.read_text(), [line])
+    # the first review step also moves the draft to review (that line is the edit's own)
+    only_added(before.replace("  stage: draft\n", "  stage: review\n"), path.read_text(),
+               [line])
     assert f"+ {line}" in done.stdout
     steps = front_matter(path)["workflow"]["steps"]
     assert steps[-1] == {"step": "sme-review", "by": "e-morgan", "at": "2026-11-18T10:30",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from . import check, init, mail, outputs, policy, site, workflow
+from . import check, editor, init, mail, outputs, policy, site, workflow
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -18,7 +18,7 @@ def main() -> None:
     """Status site, newsroom and governed broadcast email from Markdown messages."""
 
 
-for _module in (init, check, site, outputs, mail, workflow, policy):
+for _module in (init, check, site, outputs, mail, workflow, editor, policy):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

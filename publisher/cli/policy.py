@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -40,7 +39,7 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
     from .. import policy
     from ..check import check
     from ..policy.base import role_name
-    from ..policy.workflow import match, plan
+    from ..policy.steps import step_report
 
     now = resolve_now(now_text)
     root = content_dir or _root_of(message_file)
@@ -54,56 +53,43 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
         problems = [str(p) for p in result.problems if Path(p.path).resolve() == target]
         raise ConfigError(f"{message_file}: not a loaded message" +
                           (":\n" + "\n".join(problems) if problems else ""))
-    pol = policy.load_policy(content)
-    required = policy.steps_for(content, pol, message)
-    todo = {(p.step, p.role): p for p in policy.pending(content, pol, message, now)}
-    chosen = plan(content, pol, message)
-    done = match(content, message, required)
+    report = step_report(content, policy.load_policy(content), message, now)
     findings = [p for p in result.problems if p.message_id == message.id]
-    cascade = policy.cascade_plan(content, pol, message, now)
-    rows: list[dict[str, Any]] = []
-    for req, record in zip(required, done, strict=True):
-        waiting = todo.get((req.step, req.role))
-        row: dict[str, Any] = {
-               "step": req.step, "label": req.label, "role": req.role, "also": list(req.also),
-               "done": record is not None, "by": record.by if record else None,
-               "at": record.at.isoformat() if record else None,
-               "person": waiting.person if waiting else None,
-               "due": waiting.due.isoformat() if waiting and waiting.due else None,
-               "overdue": bool(waiting and waiting.overdue)}
-        if record is None and waiting is None:
-            row["done"] = True  # distribution by the pipeline, already sent
-        rows.append(row)
     if fmt == "json":
         click.echo(json.dumps({
-            "message": message.id, "workflow": chosen.name, "stage": message.meta.workflow
-            .stage.value, "now": now.isoformat(), "steps": rows,
+            "message": message.id, "workflow": report.workflow,
+            "stage": message.meta.workflow.stage.value, "now": now.isoformat(),
+            "steps": [row.as_json() for row in report.rows],
             "findings": [p.as_dict() for p in findings],
-            "cascade": [vars(c) for c in cascade]}, indent=2))
+            "cascade": [vars(c) for c in report.cascade]}, indent=2))
         sys.exit(1 if any(p.is_error for p in findings) else 0)
     console = Console(highlight=False, soft_wrap=True)
-    label = chosen.spec.label if chosen.spec else "no workflow in the policy"
     console.print(Text(f"{message.title or message.id}", style="bold") +
                   Text(f"  {message.id} · {message.type.value} · stage "
-                       f"{message.meta.workflow.stage.value} · workflow: {label}", style="dim"))
+                       f"{message.meta.workflow.stage.value} · workflow: "
+                       f"{report.workflow_label}", style="dim"))
     table = Table(show_edge=False)
     for column in ("", "Step", "Role", "Done / who must act"):
         table.add_column(column)
-    for row, req in zip(rows, required, strict=True):
-        roles = " or ".join(role_name(content, r) for r in (req.role, *req.also)
+    for row in report.rows:
+        roles = " or ".join(role_name(content, r) for r in (row.role, *row.also)
                             if r) or "anyone"
-        if row["done"] and row["by"]:
-            person = content.people.get(row["by"])
-            who = f"{person.name if person else row['by']}, {row['at'][:16].replace('T', ' ')}"
-            table.add_row(Text("✔ done", style="green"), req.step, roles, who)
-        elif row["done"]:
-            table.add_row(Text("✔ done", style="green"), req.step, roles, "by the pipeline")
+        if row.done and row.by:
+            person = content.people.get(row.by)
+            when = content.local(row.at).strftime("%Y-%m-%d %H:%M") if row.at else ""
+            who = f"{person.name if person else row.by}, {when}"
+            table.add_row(Text("✔ done", style="green"), row.step, roles, Text(who))
+        elif row.done:
+            table.add_row(Text("✔ done", style="green"), row.step, roles, "by the pipeline")
+        elif row.automatic:  # nobody's to-do: `publisher send` does it at the send time
+            table.add_row(Text("⟳ auto", style="dim"), row.step, "automatic",
+                          "by the pipeline at the send time")
         else:
-            due = f", due {row['due'][:16].replace('T', ' ')}" if row["due"] else ""
-            late = " (overdue)" if row["overdue"] else ""
-            who = f"first available: {row['person'] or 'nobody: name a stand-in'}{due}{late}"
-            table.add_row(Text("○ to do", style="red" if row["overdue"] else "yellow"),
-                          req.step, roles, who)
+            due = (f", due {content.local(row.due):%Y-%m-%d %H:%M}" if row.due else "")
+            late = " (overdue)" if row.overdue else ""
+            who = f"first available: {row.person or 'nobody: name a stand-in'}{due}{late}"
+            table.add_row(Text("○ to do", style="red" if row.overdue else "yellow"),
+                          row.step, roles, Text(who))
     console.print(table)
     for problem in findings:
         style = "red" if problem.is_error else "yellow"
@@ -111,13 +97,14 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
                       Text(f"{problem.message} [{problem.rule}]"))
         if problem.action:
             console.print(Text(f"  next: {problem.action}", style="cyan"))
-    if cascade:
+    if report.cascade:
         console.print(Text("Cascade plan (who is Responsible for passing it on)", style="bold"))
         plan_table = Table(show_edge=False)
         for column in ("Audience", "Responsible", "First available"):
             plan_table.add_column(column)
-        for row_c in cascade:
-            plan_table.add_row(row_c.audience_name, row_c.role_name or "-", row_c.person or "-")
+        for row_c in report.cascade:
+            plan_table.add_row(Text(row_c.audience_name), Text(row_c.role_name or "-"),
+                               Text(row_c.person or "-"))
         console.print(plan_table)
     sys.exit(1 if any(p.is_error for p in findings) else 0)
 

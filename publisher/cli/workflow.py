@@ -1,5 +1,5 @@
 """Commands for the comms lead: ``new``, ``review``, ``approve``, ``pipeline``,
-``verify-approvals``. Thin over ``publisher.tools``; every error is a message, never a trace.
+``verify-approvals``. Thin over ``publisher.workflow``; every error is a message, never a trace.
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ def _prompt_missing(template_name: str, request: object, content: Content) -> No
               help="Major-incident criterion, repeatable.")
 @click.option("--preapproved", is_flag=True,
               help="Template text used unchanged: workflow.exception preapproved-template.")
+@click.option("--slug", metavar="SLUG",
+              help="The new thread's id after its date (default: made from --title).")
+@click.option("--justification", metavar="TEXT",
+              help="Why a channel the policy allows only with a justification is used "
+                   "(workflow.justification); without it such channels are left out.")
 @click.option("--dry-run", is_flag=True, help="Print the file instead of writing it.")
 @click.option("--list", "list_only", is_flag=True, help="List the templates and exit.")
 @now_option
@@ -87,7 +92,8 @@ def new_command(template_name: str | None, content_dir: Path, title: str | None,
                 services: tuple[str, ...], start: str | None, end: str | None,
                 audiences: tuple[str, ...], thread: str | None, send_at: str | None,
                 requested_by: str | None, status: str | None, criteria: tuple[str, ...],
-                preapproved: bool, dry_run: bool, list_only: bool, now_text: str | None) -> None:
+                preapproved: bool, slug: str | None, justification: str | None, dry_run: bool,
+                list_only: bool, now_text: str | None) -> None:
     """Create a message from the preapproved template TYPE (`--list` shows them).
 
     A new thread becomes content/messages/YYYY/<date>-<title>.md; a follow-up (update,
@@ -109,7 +115,8 @@ def new_command(template_name: str | None, content_dir: Path, title: str | None,
     request = new_mod.NewRequest(
         template=template_name, title=title, services=list(services), start=start, end=end,
         audiences=list(audiences), thread=thread, send_at=send_at, requested_by=requested_by,
-        status=status, criteria=list(criteria), preapproved=preapproved)
+        status=status, criteria=list(criteria), preapproved=preapproved, slug=slug,
+        justification=justification)
     if sys.stdin.isatty():
         _prompt_missing(template_name, request, content)
     created = new_mod.create(content, request, resolve_now(now_text), write=not dry_run)
@@ -123,21 +130,34 @@ def new_command(template_name: str | None, content_dir: Path, title: str | None,
 # --------------------------------------------------------------------------- review / approve
 
 
-def _record(file: Path, step: str, by: str, content_dir: Path | None, now_text: str | None,
-            at_text: str | None, note: str | None, approve: bool, send_at: str | None) -> None:
+def _record(file: Path, steps: tuple[str, ...], by: str, content_dir: Path | None,
+            now_text: str | None, at_text: str | None, note: str | None, approve: bool,
+            send_at: str | None) -> None:
+    """Record each step in turn (all or none: a refusal puts the file back as it was)."""
     from ..workflow.record import record
 
-    content = _content_of(file, content_dir)
-    tz = content.organisation.tz
-    at = parse_instant(at_text, tz) if at_text else resolve_now(now_text)
-    when = parse_instant(send_at, tz) if send_at else None
-    done = record(content, file, step, by, at, note=note, approve=approve, send_at=when)
-    verb = "approved" if approve and done.final else "recorded"
-    click.echo(f"{verb} {done.message_id}: {step} by {by} at {done.at}")
-    for line in done.changed:
-        click.echo(f"  - {line}")
-    for line in done.added:
-        click.echo(f"  + {line}")
+    original = file.read_bytes()
+    done = None
+    try:
+        for step in steps:
+            content = _content_of(file, content_dir)  # sees the step recorded just before
+            tz = content.organisation.tz
+            at = parse_instant(at_text, tz) if at_text else resolve_now(now_text)
+            when = parse_instant(send_at, tz) if send_at else None
+            done = record(content, file, step, by, at, note=note, approve=approve,
+                          send_at=when)
+            verb = "approved" if approve and done.final else "recorded"
+            click.echo(f"{verb} {done.message_id}: {step} by {by} at {done.at}")
+            for line in done.changed:
+                click.echo(f"  - {line}")
+            for line in done.added:
+                click.echo(f"  + {line}")
+    except BaseException:
+        if file.read_bytes() != original:
+            file.write_bytes(original)
+            click.echo(f"nothing recorded: {file} is back as it was", err=True)
+        raise
+    assert done is not None
     for item in done.still_to_do:
         who = f" by {item.person_name}" if item.person_name else ""
         click.echo(f"still to do: {item.step}{who}" + (f" (due {item.due:%Y-%m-%d %H:%M})"
@@ -152,17 +172,23 @@ _content_opt = click.option("--content", "content_dir", default=None,
 
 @click.command("review")
 @_file_arg
-@click.option("--step", required=True, help="Workflow step, e.g. sme-review.")
+@click.option("--step", "steps", required=True, multiple=True,
+              help="Workflow step, e.g. sme-review; repeat for several steps taken together.")
 @click.option("--by", "by", required=True, metavar="PERSON", help="Person id who took it.")
 @click.option("--at", "at_text", metavar="WHEN", help="When (default: now).")
 @click.option("--note", help="A short note kept with the step.")
 @_content_opt
 @now_option
 @reported
-def review_command(file: Path, step: str, by: str, at_text: str | None, note: str | None,
-                   content_dir: Path | None, now_text: str | None) -> None:
-    """Record that PERSON took workflow STEP on FILE (only someone holding its role)."""
-    _record(file, step, by, content_dir, now_text, at_text, note, False, None)
+def review_command(file: Path, steps: tuple[str, ...], by: str, at_text: str | None,
+                   note: str | None, content_dir: Path | None, now_text: str | None) -> None:
+    """Record that PERSON took workflow STEP(s) on FILE (only someone holding each role).
+
+    Several --step options record several steps in one go, in the order given (one commit);
+    if any is refused, none is written. The first review step (sme-review,
+    comms-control-review) moves a draft to stage review.
+    """
+    _record(file, steps, by, content_dir, now_text, at_text, note, False, None)
 
 
 @click.command("approve")
@@ -182,7 +208,7 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     do, when template placeholders are left in the text, or when there is no send time.
     Commit the change as PERSON (or with their Signed-off-by) for `verify-approvals`.
     """
-    _record(file, "approval", by, content_dir, now_text, at_text, note, True, send_at)
+    _record(file, ("approval",), by, content_dir, now_text, at_text, note, True, send_at)
 
 
 # --------------------------------------------------------------------------- pipeline

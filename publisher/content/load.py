@@ -277,10 +277,12 @@ def _inherit(messages: list[Message]) -> None:
             approved = meta
 
 
-def _send_key(message: Message) -> tuple[bool, float, str]:
-    """Thread order: by send time, unscheduled drafts last, file path breaking ties."""
+def _send_key(message: Message) -> tuple[bool, float, bool, str]:
+    """Thread order: by send time, unscheduled drafts last; at the same time the message that
+    opens the thread first (``x-update.md`` sorts before ``x.md``), then the file path."""
     sent = message.meta.send_at
-    return (sent is None, sent.timestamp() if sent else 0.0, message.source)
+    return (sent is None, sent.timestamp() if sent else 0.0,
+            message.type not in OPENING_TYPES, message.source)
 
 
 def _build_threads(parsed: list[tuple[Message, str | None]], out: Collector) -> dict[str, Thread]:

@@ -62,6 +62,9 @@ Instant = Annotated[
 ]
 """A date and time; without an offset it is read in the organisation's timezone."""
 
+SUBSCRIBE_PATTERN = r"^(https?://[^\s\"'<>]+|mailto:[^\s\"'<>@]+@[^\s\"'<>]+)$"
+"""A subscribe target: a web page or a mailto: link, nothing a browser would run."""
+
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 """Ids are lowercase slugs: they become URLs, file names and Message-IDs."""
 
@@ -312,9 +315,33 @@ class Service(Strict):
     """Ordered responsibility chain: service manager, project manager, their manager."""
     subscribers: str | None = None
     """A list address that receives every message about this service."""
+    subscribe: Annotated[str, WithJsonSchema({"type": "string", "pattern": SUBSCRIBE_PATTERN,
+                                              "maxLength": 500})] | None = None
+    """How a reader joins the subscribers list: a web page (``https://…``) or a ``mailto:``
+    to the list's *request* address. Shown on the service page as "Subscribe by email"."""
     audiences: list[Id] = []
     """Who uses the service; empty means everyone (used by the audience-fit rule)."""
     aliases: list[str] = []
+
+    @field_validator("subscribe")
+    @classmethod
+    def _a_link(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 500 or not re.match(SUBSCRIBE_PATTERN, value)):
+            raise ValueError(f"{value[:80]!r} is not a sign-up link (allowed: an https:// web "
+                             "page, or mailto:ADDRESS, the list's request address)")
+        return value
+
+    @model_validator(mode="after")
+    def _not_the_list_itself(self) -> Service:
+        # A mailto: to the list itself would post the reader's "subscribe me" to everyone.
+        if self.subscribe and self.subscribers and self.subscribe.lower().startswith("mailto:"):
+            target = self.subscribe[len("mailto:"):].split("?", 1)[0].strip().lower()
+            if target == self.subscribers.strip().lower():
+                raise ValueError(
+                    f"subscribe: mailto:{target} is the list itself, so a reader's request "
+                    "would go to everyone on it (allowed: the list's request address, e.g. "
+                    "mailto:LIST-request@…?subject=subscribe, or an https:// sign-up page)")
+        return self
 
 
 class ServiceGroup(Strict):
@@ -454,9 +481,16 @@ class FrontMatter(Strict):
         "anyOf": [
             {"type": "object", "propertyNames": {"pattern": r"^[a-z0-9][a-z0-9-]*$"},
              "additionalProperties": {"enum": [s.value for s in ComponentStatus]}},
-            {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}},
+            {"type": "array", "items": {"anyOf": [
+                {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
+                {"type": "object", "required": ["service"], "additionalProperties": False,
+                 "properties": {"service": {"type": "string",
+                                            "pattern": r"^[a-z0-9][a-z0-9-]*$"},
+                                "impact": {"enum": [s.value for s in ComponentStatus]}}},
+            ]}},
         ],
-        "description": "Service id → impact, or a list of service ids (no impact)",
+        "description": "Service id → impact; or a list of service ids (no impact) or of "
+                       "{service, impact} (the browser editor's form)",
     })] = {}
     status: Status | None = None
     impact: Impact | None = None
@@ -476,10 +510,37 @@ class FrontMatter(Strict):
     @field_validator("services", mode="before")
     @classmethod
     def _list_means_operational(cls, value: Any) -> Any:
-        # A story may name the services it concerns without any impact.
-        if isinstance(value, list):
-            return {name: ComponentStatus.OPERATIONAL.value for name in value}
-        return value
+        # A story may name the services it concerns without any impact. The browser editor
+        # (Decap CMS) has no widget for a map, so it writes [{service: id, impact: status}].
+        if not isinstance(value, list):
+            return value
+        result: dict[Any, Any] = {}
+        for item in value:
+            if isinstance(item, dict):
+                unknown = sorted(set(item) - {"service", "impact"})
+                if unknown or "service" not in item:
+                    raise ValueError(f"a list item is {{service: ID, impact: STATUS}} (found "
+                                     f"keys: {', '.join(map(str, item)) or 'none'})")
+                result[item["service"]] = item.get("impact") or ComponentStatus.OPERATIONAL
+            else:
+                result[item] = ComponentStatus.OPERATIONAL.value
+        return result
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: Any) -> Any:
+        # The browser editor writes a field left blank as "": that is "not given", not a
+        # (malformed) date, status or text.
+        if not isinstance(value, dict):
+            return value
+        cleaned = {k: v for k, v in value.items() if (v != "" and v is not None) or k == "type"}
+        for key in ("services", "audiences"):  # an empty multi-select: inherit, not "none"
+            if cleaned.get(key) == []:
+                del cleaned[key]
+        for key in ("window", "workflow", "major_incident"):
+            if isinstance(cleaned.get(key), dict):
+                cleaned[key] = {k: v for k, v in cleaned[key].items() if v != ""}
+        return cleaned
 
 
 # --------------------------------------------------------------------------- loaded content
@@ -535,6 +596,11 @@ class Message:
                 return self.lines[probe]
             probe = probe.rpartition(".")[0]
         return 2
+
+    @property
+    def closes(self) -> bool:
+        """Whether this message ends its thread: a closing status, or an all-clear."""
+        return self.meta.status in CLOSED_STATUSES or self.type is MessageType.ALL_CLEAR
 
     def is_published(self, now: datetime) -> bool:
         """Approved and due: the only messages any output ever shows or sends."""

@@ -67,9 +67,13 @@ def badge_path(service_id: str | None = None) -> str:
 
 API_ROOT = "api/v2/"
 BANNER_FILES = ("banner.json", "banner.html", "banner.js")
-STATUS_JSON = "api/v2/summary.json"
-"""What the site's script reads to re-evaluate maintenance windows by the viewer's clock."""
 
 
 def absolute(content: Content, path: str) -> str:
     return content.organisation.base_url + path.lstrip("/")
+
+
+def webcal(content: Content, path: str) -> str:
+    """The ``webcal://`` form of a calendar's address: calendar apps subscribe to it (and
+    refresh it) instead of importing the file once."""
+    return "webcal://" + absolute(content, path).split("://", 1)[1]

@@ -2,8 +2,10 @@
 
 One module per stage: ``select`` (what goes now, and why the rest is held back), ``address``
 (deliveries: list addresses, direct-recipient batches, webhooks), ``compose`` (Jinja2 →
-multipart email), ``headers`` (subject, Message-ID, the CR/LF guard), ``transport`` (outbox or
-SMTP), ``webhooks``, ``ledger`` (intent before, result after), ``archive``, and ``run``.
+multipart email), ``transport`` (outbox or SMTP), ``webhooks``, ``deliver`` (intent, send,
+result), ``ledger`` (the append-only record), ``recipients`` (each recipient's state from it),
+``integrity`` (ledger against archive, renamed messages), ``resolve`` (an operator's
+decisions), ``archive``, and ``run``.
 """
 
 from __future__ import annotations

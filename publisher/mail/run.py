@@ -1,15 +1,12 @@
-"""``publisher send`` end to end: check → plan → (lock) → compose → send → ledger → archive.
+"""``publisher send`` end to end: check → (lock) → ledger sanity → plan → deliver → summary.
 
-The order of writes is what makes a send exactly-once: for each delivery the intent is
-appended to the ledger and fsynced, then the transport is called, then the result is
-appended. Whatever happens in between (a crash, SIGKILL, a lost connection) leaves an
-intent without a result, which every later run reads as ``unknown`` and never repeats.
+The deliveries themselves (intent, transport, result, archive) are in ``deliver``; this
+module decides, refuses to send from a ledger that has lost what the archive knows
+(``integrity``), and prints the plan and the summary.
 """
 
 from __future__ import annotations
 
-import copy
-import os
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,31 +16,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..check import CheckResult, check
-from ..content.model import Content
 from ..errors import ContentError
 from ..text.headers import UnsafeHeader
-from . import archive, webhooks
+from . import archive
 from .address import Delivery
-from .compose import Composed, _facts, compose, html_to_text, sender_address
-from .ledger import Ledger
+from .compose import Composed, compose
+from .deliver import Prepared, Result, Sender, local_log
+from .integrity import check_against_archive, fingerprint, orphans
+from .ledger import Ledger, LedgerError
 from .select import Held, Outgoing, Plan, plan
-from .transport import Backoff, Outcome, Transport, make_transport
+from .transport import Backoff, Transport, make_transport
+from .webhooks import WebhookTransport
 
 PROGRESS_THRESHOLD = 20
 """Show a progress bar from this many deliveries (a CSV of thousands is hundreds of batches)."""
 
 DIRECT_LINES = 5
 """The plan lists up to this many direct batches from one CSV one by one, more as one line."""
-
-WINDOW = 25
-"""Direct-recipient batches whose intents share one fsync (group commit)."""
-
-
-@dataclass
-class Result:
-    message_id: str
-    key: str
-    outcome: Outcome
 
 
 @dataclass
@@ -52,13 +41,17 @@ class Summary:
     results: list[Result] = field(default_factory=list)
     refused_compose: list[str] = field(default_factory=list)
     dry_run: bool = False
+    root: Path | None = None
 
     def count(self, state: str) -> int:
         return sum(1 for r in self.results if r.outcome.state == state)
 
     @property
     def refused_recipients(self) -> int:
-        return sum(len(r.outcome.refused) for r in self.results if r.outcome.state == "sent")
+        """Recipients of this run that did not get it: refused (for now or for good) or
+        unknown, inside deliveries that reached others."""
+        return sum(len(r.outcome.refused) + len(r.outcome.deferred) + len(r.outcome.unsure)
+                   for r in self.results if r.outcome.state == "sent")
 
     @property
     def ok(self) -> bool:
@@ -80,6 +73,8 @@ class Options:
     webhook_backoff: Backoff | None = None
     ssl_context: ssl.SSLContext | None = None
     verbose: bool = False
+    show: bool = False
+    """With ``dry_run``: print each email's headers, text part and HTML part."""
 
 
 def checked(root: Path, now: datetime) -> CheckResult:
@@ -98,11 +93,23 @@ def outbox_dir(root: Path, configured: str) -> Path:
 
 
 def send(root: Path, now: datetime, options: Options, console: Console) -> Summary:
+    """Plan and (unless a dry run) send; a disk that cannot be written is a clear error."""
+    try:
+        return _send(root, now, options, console)
+    except OSError as exc:
+        # A read-only or full disk under the archive or the outbox: the ledger's own writes
+        # already raise LedgerError; this catches the rest, never a traceback.
+        where = f" {exc.filename}" if exc.filename else ""
+        raise LedgerError(f"cannot write{where}: {exc.strerror or exc}; anything sent so far "
+                          "is in the ledger, run again once it can be written") from exc
+
+
+def _send(root: Path, now: datetime, options: Options, console: Console) -> Summary:
     result = checked(root, now)
     assert result.content is not None
     ledger = Ledger(root)
     if options.dry_run:
-        the_plan = plan(result, now, ledger, max_age=options.max_age, resend=options.resend)
+        the_plan = _plan(root, result, now, ledger, options)
         _check_resend(the_plan, options)
         summary = Summary(the_plan, dry_run=True)
         _print_plan(console, result, the_plan, dry_run=True, verbose=options.verbose)
@@ -112,17 +119,40 @@ def send(root: Path, now: datetime, options: Options, console: Console) -> Summa
                 console.print(f"  rendered {outgoing.message.id}: {composed.subject!r}, "
                               f"{len(composed.email.as_bytes())} bytes, {composed.message_id}",
                               highlight=False)
+                if options.show:
+                    _show(console, composed)
             except UnsafeHeader as exc:
                 summary.refused_compose.append(f"{outgoing.message.id}: {exc}")
         return summary
     with ledger.lock(options.lock_timeout):
-        the_plan = plan(result, now, ledger, max_age=options.max_age, resend=options.resend)
+        the_plan = _plan(root, result, now, ledger, options)
+        archive.catch_up(root, ledger)
         _check_resend(the_plan, options)
         _print_plan(console, result, the_plan, dry_run=False, verbose=options.verbose)
-        summary = Summary(the_plan)
+        summary = Summary(the_plan, root=root)
         if the_plan.outgoing:
             _deliver(root, result, now, ledger, the_plan, options, console, summary)
     return summary
+
+
+def _show(console: Console, composed: Composed) -> None:
+    """The email as recipients get it: headers, then the text part, then the HTML part."""
+    headers = "".join(f"{name}: {value}\n" for name, value in composed.email.items()
+                      if name.lower() not in ("content-type", "mime-version"))
+    for title, body in (("headers", headers), ("text part", composed.text),
+                        ("HTML part", composed.html)):
+        console.rule(f"{composed.message.id}: {title}")
+        console.out(body.rstrip("\n"), highlight=False)
+    console.rule()
+
+
+def _plan(root: Path, result: CheckResult, now: datetime, ledger: Ledger,
+          options: Options) -> Plan:
+    """The plan, from a ledger that agrees with the archive (else ``LedgerError``)."""
+    assert result.content is not None
+    check_against_archive(root, ledger)
+    return plan(result, now, ledger, max_age=options.max_age, resend=options.resend,
+                gone=orphans(ledger, result.content))
 
 
 def _check_resend(the_plan: Plan, options: Options) -> None:
@@ -137,23 +167,13 @@ def _check_resend(the_plan: Plan, options: Options) -> None:
 
 def _compose(result: CheckResult, outgoing: Outgoing, now: datetime) -> Composed:
     assert result.content is not None
-    lists = next((d for d in outgoing.deliveries if d.kind == "lists"), None)
-    if lists is None:
-        # Only direct or webhook deliveries this time: address the header like the lists send.
-        from .address import address
+    from .address import address
 
-        full = address(result.content, outgoing.message, include_webhooks=False)
-        lists = next((d for d in full.deliveries if d.kind == "lists"), None)
+    # The To: header names every list of the message, even when this run sends to some.
+    full = address(result.content, outgoing.message, include_webhooks=False)
+    lists = next((d for d in full.deliveries if d.kind == "lists"), None)
     to = list(lists.recipients) if lists else []
     return compose(result.content, outgoing.thread, outgoing.message, now, to)
-
-
-def _bcc_bytes(composed: Composed) -> bytes:
-    """The same email for a batch of direct recipients: Bcc, so nobody sees the others."""
-    email = copy.deepcopy(composed.email)
-    del email["To"]
-    email["To"] = "undisclosed-recipients:;"
-    return email.as_bytes()
 
 
 def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the_plan: Plan,
@@ -164,7 +184,6 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
     kind = options.transport or settings.transport
     transport: Transport = make_transport(kind, settings.smtp, outbox_dir(root, settings.outbox),
                                           options.smtp_backoff, options.ssl_context)
-    sender = sender_address(content)
     total = the_plan.deliveries
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeRemainingColumn(), console=console, transient=False,
@@ -172,98 +191,21 @@ def _deliver(root: Path, result: CheckResult, now: datetime, ledger: Ledger, the
     try:
         with progress:
             task = progress.add_task("sending", total=total)
+            sender = Sender(root, now, content, ledger, transport,
+                            WebhookTransport(options.webhook_backoff), progress, task,
+                            summary.results)
             for outgoing in the_plan.outgoing:
-                message = outgoing.message
-                revision = message.meta.revision
                 try:
                     composed = _compose(result, outgoing, now)
                 except UnsafeHeader as exc:
-                    summary.refused_compose.append(f"{message.id}: {exc}")
+                    summary.refused_compose.append(f"{outgoing.message.id}: {exc}")
                     progress.advance(task, len(outgoing.deliveries))
                     continue
-                lists_bytes = composed.email.as_bytes()
-                bcc_bytes: bytes | None = None
-                for window in _windows(outgoing.deliveries):
-                    # Group commit: one fsync makes the intents of a window of direct batches
-                    # durable before any of them is sent (a crash leaves at most a window
-                    # unknown); list sends and webhooks are a window of one.
-                    for delivery in window:
-                        ledger.record(delivery.key, message.id, "pending", revision,
-                                      now=now, sync=False,
-                                      **_intent(delivery, composed, transport.name, outgoing))
-                    ledger.sync()
-                    for delivery in window:
-                        progress.update(task, description=f"{message.id} {delivery.key}")
-                        if delivery.kind == "webhook":
-                            outcome = _post(content, composed, delivery, options)
-                        else:
-                            if delivery.kind == "direct":
-                                bcc_bytes = bcc_bytes or _bcc_bytes(composed)
-                            data = lists_bytes if delivery.kind == "lists" else bcc_bytes
-                            assert data is not None
-                            outcome = transport.send(sender, list(delivery.recipients), data,
-                                                     f"{message.id}.r{revision}.{delivery.key}")
-                        ledger.record(delivery.key, message.id, outcome.state, revision,
-                                      now=now, sync=False, detail=outcome.detail,
-                                      refused=outcome.refused,
-                                      permanent=outcome.permanent or None,
-                                      attempts=outcome.attempts if outcome.attempts > 1
-                                      else None)
-                        summary.results.append(Result(message.id, delivery.key, outcome))
-                        progress.advance(task)
-                ledger.sync()
-                archive.write(root, message_id=message.id, revision=revision,
-                              subject=composed.subject, mail_id=composed.message_id,
-                              eml=lists_bytes, entries=ledger.for_message(message.id),
-                              transport=transport.name)
+                sender.message(outgoing, Prepared(composed, composed.email.as_bytes(),
+                                                  fingerprint=fingerprint(outgoing.message)))
     finally:
         transport.close()
         ledger.close()
-
-
-def _windows(deliveries: list[Delivery]) -> list[list[Delivery]]:
-    """Consecutive direct batches in groups of ``WINDOW``; every other delivery alone."""
-    out: list[list[Delivery]] = []
-    for delivery in deliveries:
-        if (delivery.kind == "direct" and out and out[-1][0].kind == "direct"
-                and len(out[-1]) < WINDOW):
-            out[-1].append(delivery)
-        else:
-            out.append([delivery])
-    return out
-
-
-def _intent(delivery: Delivery, composed: Composed, transport: str,
-            outgoing: Outgoing) -> dict[str, object]:
-    data: dict[str, object] = {"mail_id": composed.message_id, "subject": composed.subject,
-                               "transport": "webhook" if delivery.kind == "webhook"
-                               else transport}
-    if delivery.kind == "lists":
-        data["to"] = list(delivery.recipients)
-    elif delivery.kind == "direct":
-        data["count"] = len(delivery.recipients)
-        data["source"] = delivery.source
-    else:
-        data["to"] = [f"{delivery.webhook_kind} ${delivery.url_env}"]
-    if outgoing.resend:
-        data["resend"] = True
-    return data
-
-
-def _post(content: Content, composed: Composed, delivery: Delivery,
-          options: Options) -> Outcome:
-    url = os.environ.get(delivery.url_env, "")
-    if not url:
-        return Outcome("failed", f"${delivery.url_env} is not set")
-    build = webhooks.PAYLOADS[delivery.webhook_kind]
-    from ..content.urls import absolute, message_path
-    from ..text.markup import to_html
-
-    message = composed.message
-    thread = content.threads[message.thread_id]
-    payload = build(composed.subject, html_to_text(to_html(message.body)),
-                    absolute(content, message_path(thread, message)), _facts(content, message))
-    return webhooks.post(url, payload, backoff=options.webhook_backoff)
 
 
 # --------------------------------------------------------------------------- printing
@@ -291,8 +233,8 @@ def _print_plan(console: Console, result: CheckResult, the_plan: Plan, dry_run: 
             console.print(f"      [yellow]note:[/] {note}", highlight=False)
     if the_plan.held:
         console.print("[bold]Held back:[/]")
-        order = ["unknown", "failed", "revised", "blocked", "no-address", "not-approved",
-                 "stale", "not-due", "sent"]
+        order = ["unknown", "failed", "renamed", "revised", "added", "blocked", "no-address",
+                 "not-approved", "stale", "not-due", "sent"]
         quiet = {"stale", "sent"} if not verbose else set()
         for held in sorted(the_plan.held, key=lambda h: (order.index(h.kind), h.message.id)):
             if held.kind not in quiet:
@@ -336,8 +278,8 @@ def _delivery_lines(deliveries: list[Delivery], verbose: bool) -> list[str]:
 
 
 def _print_held(console: Console, held: Held) -> None:
-    style = {"unknown": "bold red", "failed": "red", "revised": "yellow", "blocked": "yellow"
-             }.get(held.kind, "dim")
+    style = {"unknown": "bold red", "failed": "red", "renamed": "bold red",
+             "revised": "yellow", "blocked": "yellow"}.get(held.kind, "dim")
     console.print(f"  [{style}]{held.kind:<12}[/] {held.message.id}: {held.reason}",
                   highlight=False, soft_wrap=True)
 
@@ -352,13 +294,23 @@ def print_summary(console: Console, summary: Summary) -> None:
         if summary.refused_recipients:
             line += f", {summary.refused_recipients} recipient(s) refused"
         console.print(f"[bold]Summary:[/] {line}", highlight=False)
+    direct_refusals = 0
     for result in summary.results:
         outcome = result.outcome
-        if outcome.state != "sent" or outcome.refused:
+        if outcome.state != "sent" or outcome.refused or outcome.deferred or outcome.unsure:
             console.print(f"  [red]{outcome.state}[/] {result.message_id} {result.key}: "
                           f"{outcome.detail}", highlight=False, soft_wrap=True)
-            for rcpt, why in sorted(outcome.refused.items()):
-                console.print(f"      refused {rcpt}: {why}", highlight=False)
+        if result.kind == "direct":
+            # Personal addresses are not printed (CI logs are widely readable).
+            direct_refusals += len(outcome.refused) + len(outcome.deferred)
+            continue
+        for label, replies in (("refused", outcome.refused), ("deferred", outcome.deferred)):
+            for rcpt, why in sorted(replies.items()):
+                console.print(f"      {label} {rcpt}: {why}", highlight=False)
+    if direct_refusals and summary.root is not None:
+        console.print(f"  {direct_refusals} direct recipient(s) refused: addresses and replies "
+                      f"in {local_log(summary.root)} (kept out of git)", highlight=False,
+                      soft_wrap=True)
     for text in summary.refused_compose:
         console.print(f"  [red]refused[/] {text}", highlight=False, soft_wrap=True)
     for held in summary.plan.attention:

@@ -3,7 +3,7 @@
 Every send returns an ``Outcome`` with one of three states:
 
 - ``sent``: the server accepted the message (250 after DATA) for at least one recipient;
-  recipients it refused are listed in ``refused``.
+  recipients it refused permanently are in ``refused``, temporarily in ``deferred``.
 - ``failed``: we know it was *not* accepted (refused before or at DATA, no connection).
   ``permanent`` is true for 5xx replies: a plain re-run must not try again.
 - ``unknown``: the connection was lost after the message data was sent and before the
@@ -28,11 +28,16 @@ from typing import Literal, Protocol
 
 from ..content.model import SmtpSettings
 from ..errors import ConfigError
+from .recipients import reply_code
 
 OutcomeState = Literal["sent", "failed", "unknown"]
 PAUSE_HOOK = "PUBLISHER_MAIL_PAUSE_AFTER_DATA"
 """Test hook: a file path. After the server acknowledges DATA, the sender creates that file
-and sleeps, so a test can SIGKILL it between the server's 250 and the ledger write."""
+and sleeps, so a test can SIGKILL it between the server's 250 and the ledger write.
+``PUBLISHER_MAIL_PAUSE_AT=N`` pauses at the N-th acknowledged transaction instead of the
+first, so a test can kill a sender part-way through a CSV."""
+PAUSE_AT = "PUBLISHER_MAIL_PAUSE_AT"
+_acknowledged = 0
 
 
 @dataclass
@@ -43,6 +48,10 @@ class Outcome:
     refused: dict[str, str] = field(default_factory=dict)
     permanent: bool = False
     attempts: int = 1
+    deferred: dict[str, str] = field(default_factory=dict)
+    """Recipients refused temporarily (4xx) in every attempt: retried by the next run."""
+    unsure: list[str] = field(default_factory=list)
+    """Recipients of a transaction whose reply after DATA was lost: delivery unknown."""
 
 
 class Transport(Protocol):
@@ -66,8 +75,10 @@ class Backoff:
 
 
 def _pause_after_data() -> None:
+    global _acknowledged
     marker = os.environ.get(PAUSE_HOOK)
-    if marker:
+    _acknowledged += 1
+    if marker and _acknowledged >= int(os.environ.get(PAUSE_AT, "1")):
         Path(marker).write_text(str(os.getpid()), encoding="utf-8")
         time.sleep(300)
 
@@ -214,61 +225,47 @@ class SmtpTransport:
     # ------------------------------------------------------------------ sending
 
     def send(self, sender: str, recipients: list[str], data: bytes, name: str) -> Outcome:
-        """Deliver ``data`` to ``recipients``; 4xx and early disconnects are retried."""
+        """Deliver ``data`` to ``recipients``; 4xx and early disconnects are retried.
+
+        Recipients a transaction refused temporarily (452 "too many recipients", 451) get a
+        fresh transaction, as RFC 5321 asks, within the same bounded backoff.
+        """
         del name
-        pending = list(recipients)
-        accepted: list[str] = []
-        refused: dict[str, str] = {}
-        last = ""
-        for attempt in range(self.backoff.attempts):
-            if attempt:
-                time.sleep(self.backoff.delay(attempt - 1))
+        tally = _Tally(list(recipients))
+        failures = 0
+        while failures < self.backoff.attempts:
+            if failures:
+                time.sleep(self.backoff.delay(failures - 1))
+            before = len(tally.accepted)
             try:
-                done, temporary, unknown = self._transaction(sender, pending, data, refused)
+                self._transaction(sender, data, tally)
             except _Retry as retry:
-                last = retry.detail
+                tally.last = retry.detail
                 self._drop()
+                failures += 1
+                tally.attempts += 1
                 continue
             except _Failed as failed:
                 self._reset()
-                for rcpt in pending:
-                    refused.setdefault(rcpt, failed.detail)
-                if accepted:
-                    break
-                return Outcome("failed", failed.detail, [], refused, permanent=True,
-                               attempts=attempt + 1)
-            accepted += done
-            if unknown is not None:
-                return Outcome("unknown", unknown, accepted, refused, attempts=attempt + 1)
-            pending = temporary
-            if not pending:
+                for rcpt in tally.pending:
+                    tally.refused[rcpt] = failed.detail
+                tally.pending = []
                 break
-            last = "; ".join(refused.get(r, "") for r in pending)
-        else:
-            if not accepted:
-                for rcpt in pending:
-                    refused.setdefault(rcpt, last)
-                return Outcome("failed", f"gave up after {self.backoff.attempts} attempts: "
-                               f"{last}", [], refused, attempts=self.backoff.attempts)
-        for rcpt in pending:
-            refused.setdefault(rcpt, last)
-        for rcpt in accepted:
-            refused.pop(rcpt, None)
-        if accepted:
-            detail = f"accepted for {len(accepted)} recipient(s)"
-            if refused:
-                detail += f", refused for {len(refused)}"
-            return Outcome("sent", detail, accepted, refused, attempts=attempt + 1)
-        return Outcome("failed", "every recipient was refused: " + "; ".join(
-            f"{r}: {why}" for r, why in refused.items()), [], refused, permanent=True,
-            attempts=attempt + 1)
+            if tally.unsure or not tally.pending:
+                break
+            # A transaction that got some recipients through (a relay's per-transaction
+            # limit) is progress, not a failure: the rest go at once in the next one.
+            if len(tally.accepted) == before:
+                failures += 1
+                tally.attempts += 1
+        return tally.outcome(self.backoff.attempts)
 
-    def _transaction(self, sender: str, recipients: list[str], data: bytes,
-                     refused: dict[str, str]) -> tuple[list[str], list[str], str | None]:
-        """One MAIL/RCPT/DATA transaction → (accepted, temporarily refused, unknown detail).
+    def _transaction(self, sender: str, data: bytes, tally: _Tally) -> None:
+        """One MAIL/RCPT/DATA transaction for ``tally.pending``, updating the tally.
 
-        Permanent per-recipient refusals are added to ``refused``. Raises ``_Retry`` for a
-        temporary failure before DATA and ``_Failed`` for a permanent one.
+        Permanent per-recipient refusals go to ``refused``, temporary ones stay pending.
+        Raises ``_Retry`` for a temporary failure before DATA and ``_Failed`` for a
+        permanent one; a lost reply after DATA marks the transaction's recipients unsure.
         """
         smtp = self._connection()
         try:
@@ -277,22 +274,12 @@ class SmtpTransport:
                 raise _Failed(_reply(code, text))
             if code >= 400:
                 raise _Retry(_reply(code, text))
-            ok: list[str] = []
-            temporary: list[str] = []
-            for rcpt in recipients:
-                code, text = smtp.rcpt(rcpt)
-                if code in (250, 251):
-                    ok.append(rcpt)
-                elif code == 421:
-                    raise _Retry(_reply(code, text))
-                elif code >= 500:
-                    refused[rcpt] = _reply(code, text)
-                else:
-                    temporary.append(rcpt)
-                    refused[rcpt] = _reply(code, text)
+            ok, temporary = self._rcpts(smtp, tally)
             if not ok:
                 smtp.rset()
-                return [], temporary, None
+                tally.pending = temporary
+                tally.last = "; ".join(sorted({tally.deferred[r] for r in temporary}))
+                return
         except smtplib.SMTPServerDisconnected as exc:
             raise _Retry(f"connection lost before DATA: {exc}") from exc
         except (OSError, smtplib.SMTPResponseException) as exc:
@@ -311,17 +298,106 @@ class SmtpTransport:
             code, text = smtp.getreply()
         except smtplib.SMTPServerDisconnected as exc:
             self._smtp = None
-            return [], [], f"connection lost after DATA, delivery unknown: {exc}"
+            tally.ambiguous(ok, temporary, f"connection lost after DATA, delivery unknown: {exc}")
+            return
         except (TimeoutError, OSError) as exc:
             self._drop()
-            return [], [], f"no reply after DATA, delivery unknown: {exc}"
+            tally.ambiguous(ok, temporary, f"no reply after DATA, delivery unknown: {exc}")
+            return
         if code == 250:
             _pause_after_data()
-            return ok, temporary, None
+            tally.took(ok, temporary)
+            return
         if code >= 500:
             raise _Failed(_reply(code, text))
         # 4xx after DATA: the server says it did not take the message; safe to retry.
         raise _Retry(_reply(code, text))
+
+
+    @staticmethod
+    def _rcpts(smtp: smtplib.SMTP, tally: _Tally) -> tuple[list[str], list[str]]:
+        """RCPT TO for each pending recipient → (accepted, refused for now); permanent
+        refusals go to the tally, a 421 (closing) means try the transaction again."""
+        ok: list[str] = []
+        temporary: list[str] = []
+        for rcpt in tally.pending:
+            code, text = smtp.rcpt(rcpt)
+            if code in (250, 251):
+                ok.append(rcpt)
+            elif code == 421:
+                raise _Retry(_reply(code, text))
+            elif code >= 500:
+                tally.refused[rcpt] = _reply(code, text)
+            else:
+                temporary.append(rcpt)
+                tally.deferred[rcpt] = _reply(code, text)
+        return ok, temporary
+
+
+@dataclass
+class _Tally:
+    """What one ``send`` has learnt so far, recipient by recipient."""
+
+    pending: list[str]
+    accepted: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    deferred: dict[str, str] = field(default_factory=dict)
+    unsure: list[str] = field(default_factory=list)
+    last: str = ""
+    unknown_detail: str = ""
+    attempts: int = 1
+    """Attempts that made no progress, plus the first."""
+
+    def took(self, ok: list[str], temporary: list[str]) -> None:
+        self.accepted += ok
+        for rcpt in ok:
+            self.deferred.pop(rcpt, None)
+        self.pending = temporary
+        self.last = "; ".join(sorted({self.deferred[r] for r in temporary}))
+
+    def ambiguous(self, ok: list[str], temporary: list[str], detail: str) -> None:
+        self.unsure = ok
+        for rcpt in ok:
+            self.deferred.pop(rcpt, None)
+        self.pending = temporary
+        self.unknown_detail = detail
+
+    def outcome(self, limit: int) -> Outcome:
+        """The send's one state, and every recipient's part in it."""
+        self.attempts = min(self.attempts, limit)
+        for rcpt in self.pending:
+            self.deferred[rcpt] = self.deferred.get(rcpt) or self.last
+        deferred = {r: why for r, why in self.deferred.items() if r in set(self.pending)}
+        parts = [f"accepted for {len(self.accepted)} recipient(s)"] if self.accepted else []
+        if self.unsure:
+            parts.append(f"unknown for {len(self.unsure)}: {self.unknown_detail}")
+        if deferred:
+            parts.append(f"refused temporarily for {len(deferred)} "
+                         f"({_gave_up(self.attempts, limit)}{_sample(deferred)})")
+        if self.refused:
+            parts.append(f"refused permanently for {len(self.refused)} ({_sample(self.refused)})")
+        detail = ", ".join(parts)
+        if self.accepted:
+            state: OutcomeState = "sent"
+        elif self.unsure:
+            state = "unknown"
+        else:
+            state = "failed"
+        permanent = state == "failed" and not deferred
+        if state == "failed" and not deferred and not self.refused:
+            detail = self.last
+        return Outcome(state, detail, self.accepted, dict(self.refused), permanent,
+                       self.attempts, deferred, list(self.unsure))
+
+
+def _gave_up(attempts: int, limit: int) -> str:
+    return f"gave up after {attempts} attempt(s): " if attempts >= limit else ""
+
+
+def _sample(replies: dict[str, str]) -> str:
+    """The distinct reply codes: a reply's text may name the address (personal data), and
+    this detail goes into the ledger."""
+    return "; ".join(sorted({reply_code(r) for r in replies.values()})[:3])
 
 
 class _Failed(Exception):

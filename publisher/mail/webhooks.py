@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .transport import Backoff, Outcome
+
+if TYPE_CHECKING:
+    from ..content.model import Content
+    from .address import Delivery
+    from .compose import Composed
 
 USER_AGENT = "publisher-mail/1 (+status site webhook)"
 
@@ -94,3 +100,28 @@ def post(url: str, payload: dict[str, Any], timeout: float = 15.0,
             return Outcome("unknown", f"no complete response: {exc!r}", attempts=attempt + 1)
     return Outcome("failed", f"gave up after {backoff.attempts} attempts: {last}",
                    attempts=backoff.attempts)
+
+
+class WebhookTransport:
+    """Teams/Slack posts as a transport beside SMTP and the outbox."""
+
+    name = "webhook"
+
+    def __init__(self, backoff: Backoff | None = None) -> None:
+        self.backoff = backoff
+
+    def post(self, content: Content, composed: Composed, delivery: Delivery) -> Outcome:
+        """Post one message to the webhook of one audience."""
+        from ..content.urls import absolute, message_path
+        from ..text.markup import to_html
+        from .compose import _facts, html_to_text
+
+        url = os.environ.get(delivery.url_env, "")
+        if not url:
+            return Outcome("failed", f"${delivery.url_env} is not set")
+        message = composed.message
+        thread = content.threads[message.thread_id]
+        payload = PAYLOADS[delivery.webhook_kind](
+            composed.subject, html_to_text(to_html(message.body)),
+            absolute(content, message_path(thread, message)), _facts(content, message))
+        return post(url, payload, backoff=self.backoff)

@@ -8,7 +8,8 @@ who cascades a major-incident message to which audience.
 
 Rule kinds live one family a module: ``leadtime`` (R1, R2), ``workflow`` (R3, R5),
 ``exceptions`` (R4), ``outage`` (R6–R8), ``approvers`` (R9), ``major`` (R10), ``channels``
-(R11, R12), ``audience`` (R13); R14 (fallbacks) is ``pending`` below.
+(R11, R12), ``audience`` (R13), ``fallbacks`` (R14). Each registers its kinds in
+``kinds.KINDS``; ``evaluate`` runs the registered function of every rule's kind.
 """
 
 from __future__ import annotations
@@ -16,12 +17,27 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ..content.model import Channel, Content, Message, Stage
+from ..content.model import Content, Message
 from ..errors import ContentError, Problem, Severity
-from . import approvers, audience, channels, exceptions, leadtime, major, outage, workflow
-from .base import CascadeRow, PendingStep, StepRequirement, finding, role_name
-from .config import EmailDownRule, FallbacksRule, Policy, json_schema
+from . import (
+    approvers,
+    audience,
+    channels,
+    exceptions,
+    fallbacks,
+    leadtime,
+    major,
+    outage,
+    workflow,
+)
+from .base import CascadeRow, PendingStep, StepRequirement
+from .config import Policy, json_schema
 from .config import load as _load
+from .kinds import KINDS, RuleRun
+
+RULE_MODULES = (approvers, audience, channels, exceptions, fallbacks, leadtime, major, outage,
+                workflow)
+"""Each registers its rule kinds in ``kinds.KINDS`` when imported."""
 
 __all__ = [
     "CascadeRow", "PendingStep", "Policy", "StepRequirement", "can_perform", "cascade_plan",
@@ -60,28 +76,6 @@ def cascade_plan(content: Content, policy: Policy, message: Message, now: dateti
     return major.cascade_plan(content, policy, message, now)
 
 
-def _fallbacks(content: Content, policy: Policy, rule: FallbacksRule, message: Message,
-               now: datetime) -> list[Problem]:
-    """R14: a message in progress names its next step and who must take it now."""
-    stage = message.meta.workflow.stage
-    if stage in (Stage.APPROVED, Stage.WITHDRAWN):
-        return []
-    todo = [p for p in pending(content, policy, message, now) if p.step != "distribution"]
-    if not todo:
-        return []
-    nxt = todo[0]
-    role = role_name(content, nxt.role)
-    due = f", due {content.local(nxt.due):%Y-%m-%d %H:%M}" if nxt.due else ""
-    late = " (overdue)" if nxt.overdue else ""
-    if nxt.person is None:
-        return [finding(message, rule, f"next step {nxt.step!r}{due}{late}: nobody in the "
-                        f"{role}'s fallback chain is available", f"name a stand-in for the "
-                        f"{role}", "workflow.stage", severity=rule.nobody_severity)]
-    return [finding(message, rule, f"{stage.value}: next step {nxt.step!r}{due}{late}",
-                    f"needs {nxt.step} by the {role}; first available: {nxt.person}",
-                    "workflow.stage")]
-
-
 def evaluate(content: Content, now: datetime) -> list[Problem]:
     """Every policy finding for ``content`` at ``now`` (a bad policy file: its problems)."""
     try:
@@ -96,53 +90,11 @@ def evaluate(content: Content, now: datetime) -> list[Problem]:
 
 
 def _evaluate(content: Content, policy: Policy, now: datetime) -> list[Problem]:
+    run = RuleRun(content, policy, now, list(content.messages.values()),
+                  list(content.threads.values()))
     problems: list[Problem] = []
-    messages = list(content.messages.values())
-    threads = list(content.threads.values())
-    email_rules = [r for r in policy.rules if isinstance(r, EmailDownRule)]
     for rule in policy.rules:
-        kind = rule.kind
-        if kind == "lead-time":
-            for m in messages:
-                problems += leadtime.check(content, policy, rule, m)
-        elif kind == "workflow":
-            for m in messages:
-                problems += workflow.check_steps(content, policy, rule, m, now)
-        elif kind == "exceptions":
-            for m in messages:
-                problems += exceptions.check(content, policy, rule, m)
-                problems += workflow.check_steps(content, policy, rule, m, now)
-        elif kind == "approvers":
-            for m in messages:
-                problems += approvers.check(content, policy, rule, m)
-        elif kind == "acknowledgment":
-            for t in threads:
-                problems += outage.acknowledgment(content, rule, t, now)
-        elif kind == "extension":
-            for t in threads:
-                problems += outage.extension(content, rule, t, now)
-        elif kind == "all-clear":
-            for t in threads:
-                problems += outage.all_clear(content, rule, t, now)
-        elif kind == "major-incident":
-            for t in threads:
-                problems += major.check_thread(content, rule, t, now)
-        elif kind == "email-down":
-            for m in messages:
-                problems += channels.check_email_down(content, rule, m)
-        elif kind == "channel-matrix":
-            for m in messages:
-                exempt: set[Channel] = set()
-                for er in email_rules:
-                    if channels.email_down(m, er):
-                        exempt |= set(er.required)
-                problems += channels.check_matrix(content, rule, m, exempt)
-        elif kind == "audience-fit":
-            for m in messages:
-                problems += audience.check(content, rule, m)
-        elif kind == "fallbacks":
-            for m in messages:
-                problems += _fallbacks(content, policy, rule, m, now)
+        problems += KINDS[rule.kind](run, rule)
     return [_in_progress(content, p) for p in problems]
 
 

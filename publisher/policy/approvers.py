@@ -15,6 +15,7 @@ from ..content.model import Content, Message, Stage
 from ..errors import Problem
 from .base import finding, role_name, services_of, who, who_text
 from .config import Policy
+from .kinds import RuleRun, per_message, rule_kind
 from .workflow import matched, performer_ok, plan
 
 
@@ -89,3 +90,9 @@ def check(content: Content, policy: Policy, rule: object, message: Message) -> l
                 f"needs approval by {who_text(content, req.role, done.at, services)}",
                 f"workflow.steps.{index}.by"))
     return problems
+
+
+@rule_kind("approvers")
+@per_message
+def _run(ctx: RuleRun, rule: object, message: Message) -> list[Problem]:
+    return check(ctx.content, ctx.policy, rule, message)

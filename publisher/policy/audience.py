@@ -7,6 +7,7 @@ from ..content.model import Content, Message, Stage
 from ..errors import Problem
 from .base import finding
 from .config import AudienceFitRule
+from .kinds import RuleRun, per_message, rule_kind
 
 
 def check(content: Content, rule: AudienceFitRule, message: Message) -> list[Problem]:
@@ -29,3 +30,9 @@ def check(content: Content, rule: AudienceFitRule, message: Message) -> list[Pro
     return [finding(
         message, rule, f"{names} do(es) not use {services} (used by: {used_by})",
         f"send only to the audiences it applies to: replace {', '.join(extra)}", "audiences")]
+
+
+@rule_kind("audience-fit")
+@per_message
+def _run(ctx: RuleRun, rule: AudienceFitRule, message: Message) -> list[Problem]:
+    return check(ctx.content, rule, message)

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..content import roles
-from ..content.model import CLOSED_STATUSES, Content, Message, MessageType, Thread
+from ..content.model import Content, Message, Thread
 from ..errors import Problem, Severity
-from .config import Policy
 
 
 @dataclass(frozen=True)
@@ -91,26 +90,13 @@ def services_of(message: Message) -> list[str]:
     return list(message.meta.services)
 
 
-def opening_type(thread: Thread) -> MessageType:
-    return thread.first.type
-
-
 def published(thread: Thread, now: datetime) -> list[Message]:
     return [m for m in thread.messages if m.is_published(now)]
 
 
 def is_closed(message: Message) -> bool:
-    return message.meta.status in CLOSED_STATUSES or message.type is MessageType.ALL_CLEAR
+    return message.closes
 
 
 def thread_of(content: Content, message: Message) -> Thread:
     return content.threads[message.thread_id]
-
-
-def any_holder(content: Content, person_id: str, role_id: str) -> bool:
-    """Whether the person is anywhere in the role's chain (holds it or stands in)."""
-    return person_id in roles.chain(content, role_id)
-
-
-def policy_label(policy: Policy, source_key: str) -> str:
-    return policy.file.sources.get(source_key, source_key)

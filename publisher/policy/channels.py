@@ -6,6 +6,7 @@ from ..content.model import Channel, Content, Message, Stage
 from ..errors import Problem
 from .base import finding, is_closed
 from .config import ChannelMatrixRule, EmailDownRule, MatrixCategory
+from .kinds import RuleRun, per_message, rule_kind
 
 
 def email_down(message: Message, rule: EmailDownRule) -> bool:
@@ -94,3 +95,20 @@ def check_matrix(content: Content, rule: ChannelMatrixRule, message: Message,
                 "write workflow.justification (why this channel suits this message), "
                 f"or remove {channel.value}", "channels"))
     return problems
+
+
+@rule_kind("email-down")
+@per_message
+def _email_down(ctx: RuleRun, rule: EmailDownRule, message: Message) -> list[Problem]:
+    return check_email_down(ctx.content, rule, message)
+
+
+@rule_kind("channel-matrix")
+@per_message
+def _matrix(ctx: RuleRun, rule: ChannelMatrixRule, message: Message) -> list[Problem]:
+    # Channels the email-down rule requires are never refused by the matrix.
+    exempt: set[Channel] = set()
+    for other in ctx.policy.rules:
+        if isinstance(other, EmailDownRule) and email_down(message, other):
+            exempt |= set(other.required)
+    return check_matrix(ctx.content, rule, message, exempt)

@@ -283,9 +283,6 @@ class Policy:
                   if e.changed_body_step is not None}
         return frozenset(names)
 
-    def rule_by_id(self, rule_id: str) -> Any | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
-
     @cached_property
     def workflows(self) -> dict[str, WorkflowSpec]:
         return self.file.workflows

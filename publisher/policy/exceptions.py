@@ -7,6 +7,8 @@ from ..content.model import Content, Message, Stage, WorkflowException
 from ..errors import Problem
 from .base import finding
 from .config import ExceptionsRule, Policy
+from .kinds import RuleRun, per_message, rule_kind
+from .workflow import check_steps
 
 
 def check(content: Content, policy: Policy, rule: ExceptionsRule, message: Message
@@ -59,3 +61,11 @@ def check(content: Content, policy: Policy, rule: ExceptionsRule, message: Messa
         # a changed text needs the director: that step is added by the workflow's plan and
         # checked with the other steps
     return problems
+
+
+@rule_kind("exceptions")
+@per_message
+def _run(ctx: RuleRun, rule: ExceptionsRule, message: Message) -> list[Problem]:
+    # An exception changes the workflow; the steps of the workflow it leads to are checked too.
+    return (check(ctx.content, ctx.policy, rule, message)
+            + check_steps(ctx.content, ctx.policy, rule, message, ctx.now))

@@ -9,6 +9,7 @@ from ..content.model import Content, Message, Stage
 from ..errors import Problem
 from .base import finding, services_of, who_text
 from .config import LeadTimeRule, Policy
+from .kinds import RuleRun, per_message, rule_kind
 
 
 def _target(message: Message, rule: LeadTimeRule) -> tuple[datetime | None, str, str]:
@@ -58,3 +59,9 @@ def check(content: Content, policy: Policy, rule: LeadTimeRule, message: Message
             f"for {days} to {rule.max_days:g} days", "plan the communications nearer the date",
             "workflow.intake", severity=rule.early_severity)]
     return []
+
+
+@rule_kind("lead-time")
+@per_message
+def _run(ctx: RuleRun, rule: LeadTimeRule, message: Message) -> list[Problem]:
+    return check(ctx.content, ctx.policy, rule, message)

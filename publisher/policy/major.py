@@ -14,6 +14,7 @@ from ..errors import Problem
 from ..status import thread_state
 from .base import CascadeRow, finding, role_name, services_of, who, who_text
 from .config import MajorIncidentRule, Policy
+from .kinds import RuleRun, per_thread, rule_kind
 
 
 def _area(content: Content, message: Message) -> str | None:
@@ -137,3 +138,9 @@ def cascade_plan(content: Content, policy: Policy, message: Message, now: dateti
         rows.append(CascadeRow(audience_id, content.audiences[audience_id].name, role, name,
                                role_name(content, role) if role else ""))
     return rows
+
+
+@rule_kind("major-incident")
+@per_thread
+def _run(ctx: RuleRun, rule: MajorIncidentRule, thread: Thread) -> list[Problem]:
+    return check_thread(ctx.content, rule, thread, ctx.now)

@@ -23,6 +23,7 @@ from ..errors import Problem
 from ..status import thread_state
 from .base import finding, is_closed, services_of, who_text
 from .config import AcknowledgmentRule, AllClearRule, ExtensionRule
+from .kinds import RuleRun, per_thread, rule_kind
 
 
 def _impact_start(thread: Thread, impacts: list[ComponentStatus]) -> datetime | None:
@@ -147,3 +148,21 @@ def all_clear(content: Content, rule: AllClearRule, thread: Thread, now: datetim
             + who_text(content, rule.responsible_role, now, services),
             "window.expected_end", severity=rule.open_severity)]
     return []
+
+
+@rule_kind("acknowledgment")
+@per_thread
+def _acknowledgment(ctx: RuleRun, rule: AcknowledgmentRule, thread: Thread) -> list[Problem]:
+    return acknowledgment(ctx.content, rule, thread, ctx.now)
+
+
+@rule_kind("extension")
+@per_thread
+def _extension(ctx: RuleRun, rule: ExtensionRule, thread: Thread) -> list[Problem]:
+    return extension(ctx.content, rule, thread, ctx.now)
+
+
+@rule_kind("all-clear")
+@per_thread
+def _all_clear(ctx: RuleRun, rule: AllClearRule, thread: Thread) -> list[Problem]:
+    return all_clear(ctx.content, rule, thread, ctx.now)

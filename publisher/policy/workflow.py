@@ -17,6 +17,7 @@ from ..content.model import Content, Message, Stage, Step
 from ..errors import Problem
 from .base import PendingStep, StepRequirement, finding, role_name, services_of, who, who_text
 from .config import ExceptionSpec, Policy, StepSpec, WorkflowSpec
+from .kinds import RuleRun, per_message, rule_kind
 
 _SPACE = re.compile(r"\s+")
 
@@ -218,8 +219,16 @@ def match(content: Content, message: Message, reqs: list[StepRequirement]
 def due_date(content: Content, policy: Policy, message: Message, req: StepRequirement
              ) -> datetime | None:
     """When a step must be done by: the send time (or the window's start); the intake of a
-    message under a lead-time rule is due that many days before."""
-    send = message.send_at or (message.meta.window.start if message.meta.window else None)
+    message under a lead-time rule is due that many days before.
+
+    Only the message's own send time or window counts: a follow-up inherits them from the
+    message before it, and a deadline taken from there would be overdue the moment the
+    follow-up is created."""
+    own = message.data is None or message.wrote("send_at")
+    written = message.data.get("window") if isinstance(message.data, dict) else None
+    own_start = message.data is None or (isinstance(written, dict) and "start" in written)
+    window = message.meta.window if own_start else None
+    send = (message.send_at if own else None) or (window.start if window else None)
     if send is None:
         return None
     if req.step == "intake":
@@ -320,3 +329,9 @@ def _missing(content: Content, policy: Policy, rule: object, message: Message,
         action = (f"record the {req.step} step by {who_text(content, req.role, at, services)}"
                   " — or move the message back to review")
     return finding(message, rule, text, action, "workflow.steps")
+
+
+@rule_kind("workflow")
+@per_message
+def _run(ctx: RuleRun, rule: object, message: Message) -> list[Problem]:
+    return check_steps(ctx.content, ctx.policy, rule, message, ctx.now)

@@ -56,6 +56,7 @@ PRODUCERS.extend([
     _lazy("banner", "produce_banner"),
     _lazy("calendar", "produce_calendars"),
     _lazy("badges", "produce_badges"),
+    _lazy("hosting", "produce_headers"),
 ])
 
 

@@ -234,16 +234,23 @@ class _Api:
             "status.json": {"page": page, "status": status},
             "components.json": {"page": page, "components": self.components},
             "incidents.json": {"page": page, "incidents": [
-                self.incident(s) for s in incidents[:LIST_LIMIT]]},
+                self.incident(s) for s in newest_created(incidents)[:LIST_LIMIT]]},
             "incidents/unresolved.json": {"page": page, "incidents": unresolved},
             "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": [
-                self.incident(s) for s in maintenance[:LIST_LIMIT]]},
+                self.incident(s) for s in newest_created(maintenance)[:LIST_LIMIT]]},
             "scheduled-maintenances/upcoming.json": {"page": page,
                                                      "scheduled_maintenances": upcoming},
             "scheduled-maintenances/active.json": {"page": page,
                                                    "scheduled_maintenances": active},
         }
         return {API_ROOT + name: dumps(doc) for name, doc in documents.items()}
+
+
+def newest_created(states: list[ThreadState]) -> list[ThreadState]:
+    """Newest ``created_at`` (first public message) first, as Statuspage lists incidents and
+    scheduled maintenances; a later update does not move an old incident up the list."""
+    return sorted(states, key=lambda s: (public_messages(s)[0].send_at.timestamp(),  # type: ignore[union-attr]
+                                         s.id), reverse=True)
 
 
 def produce_api(ctx: BuildContext) -> dict[str, bytes]:

@@ -19,9 +19,8 @@ from pathlib import Path
 import jinja2
 
 from .. import templates
-from ..content.model import Channel, ComponentStatus, Impact, ThreadKind
+from ..content.model import Channel, ThreadKind
 from ..content.urls import BANNER_FILES
-from ..status import ThreadState
 from ..text.markup import plain
 from . import BuildContext
 from .common import dumps, iso, message_url, summary_of, thread_revision
@@ -30,7 +29,6 @@ BANNER_CSS = "banner.css"
 """Served next to banner.js; the script links it (no inline style, so a strict CSP holds)."""
 LEVEL_WORDS = {"outage": "Outage", "degraded": "Service problem",
                "maintenance": "Maintenance", "notice": "Notice"}
-OUTAGES = (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE)
 
 
 @dataclass(frozen=True)
@@ -62,17 +60,6 @@ class Banner:
                 "start": iso(self.start), "end": iso(self.end), "revision": self.revision}
 
 
-def _level(state: ThreadState) -> str:
-    if state.kind is ThreadKind.MAINTENANCE:
-        return "maintenance"
-    statuses = set(state.services.values())
-    if statuses.intersection(OUTAGES) or state.impact in (Impact.MAJOR, Impact.CRITICAL):
-        return "outage"
-    if ComponentStatus.DEGRADED_PERFORMANCE in statuses or state.impact is Impact.MINOR:
-        return "degraded"
-    return "notice"
-
-
 def active_banners(ctx: BuildContext) -> list[Banner]:
     """Open incident and maintenance threads whose latest published message asks for a
     banner, worst first. Maintenance that has not started is included with its window."""
@@ -87,7 +74,7 @@ def active_banners(ctx: BuildContext) -> list[Banner]:
         if end is not None and end <= ctx.now:
             continue
         banners.append(Banner(
-            id=state.id, level=_level(state), title=plain(state.title),
+            id=state.id, level=state.severity, title=plain(state.title),
             text=summary_of(latest, 200), url=message_url(ctx, latest),
             start=ctx.content.local(state.start),
             end=ctx.content.local(end) if end else None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component, Event, Timezone
 
 from ..cache import Pack, code_version, key_of
 from ..content.model import Status, ThreadKind
@@ -66,8 +66,8 @@ def _event(fields: dict[str, Any]) -> Event:
 
 def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -> bytes:
     """The calendar file. Each event is serialized once for every calendar that carries it:
-    the calendar is drawn with its first event only, and that event's bytes (always last
-    before END, as icalendar puts time zones first) are replaced by all the events' bytes."""
+    the calendar is drawn with its time zone only, and the events' bytes go before its END
+    (where icalendar would write them)."""
     calendar = Calendar()
     calendar.add("prodid", "-//publisher//status maintenance calendar//EN")
     calendar.add("version", "2.0")
@@ -75,24 +75,43 @@ def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", ctx.content.organisation.timezone)
-    if not events:
-        return calendar.to_ical()
-    calendar.add_component(events[0][0])
-    # Transitions only for the years the events span: a short, still complete VTIMEZONE.
-    first = min(e.decoded("dtstart") for e, _ in events).date()
-    last = max(e.decoded("dtend") for e, _ in events).date()
-    calendar.add_missing_timezones(date(first.year - 1, 1, 1), date(last.year + 2, 1, 1))
-    drawn, tail = calendar.to_ical(), events[0][1] + END
-    if not drawn.endswith(tail):  # not the layout expected: draw every event after all
-        for event, _ in events[1:]:
+    # Transitions only for the years the events span (or the build's year): a short, still
+    # complete VTIMEZONE. A calendar with no window still carries it: RFC 5545 requires at
+    # least one component, and a subscriber's empty calendar must still parse.
+    first = min((e.decoded("dtstart") for e, _ in events), default=ctx.now).date()
+    last = max((e.decoded("dtend") for e, _ in events), default=ctx.now).date()
+    timezone = Timezone.from_tzid(ctx.content.organisation.timezone,
+                                  first_date=date(first.year - 1, 1, 1),
+                                  last_date=date(last.year + 2, 1, 1))
+    for part in timezone.subcomponents:
+        _one_rdate_per_line(part)
+    calendar.add_component(timezone)
+    drawn = calendar.to_ical()
+    if not drawn.endswith(END):  # not the layout expected: draw every event after all
+        for event, _ in events:
             calendar.add_component(event)
         return calendar.to_ical()
-    return drawn[: -len(tail)] + b"".join(data for _, data in events) + END
+    return drawn[: -len(END)] + b"".join(data for _, data in events) + END
 
 
 def _key(fields: dict[str, Any], zone: str) -> str:
     shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
     return key_of(code_version(), zone, json.dumps(shown, sort_keys=True))
+
+
+def _one_rdate_per_line(part: Component) -> None:
+    """Split ``RDATE:a,b,c`` into one RDATE line per change date.
+
+    Both forms are valid RFC 5545, but ical.js (behind many web calendars) reads only the
+    first date of a list, which put every summer-time window an hour late there."""
+    found = part.get("RDATE")
+    if found is None:
+        return
+    dates = [d.dt for value in (found if isinstance(found, list) else [found])
+             for d in value.dts]
+    del part["RDATE"]
+    for value in dates:
+        part.add("rdate", value)
 
 
 def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:

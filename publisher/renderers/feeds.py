@@ -45,7 +45,6 @@ class FeedSpec:
 def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
     """Every feed the site offers, with its messages (newest first)."""
     content = ctx.content
-    name = plain(content.organisation.short_name or content.organisation.name)
     published = [m for m in ctx.report.published if is_public(m)]  # newest first
     by_service: dict[str, list[Message]] = {sid: [] for sid in content.services}
     by_audience: dict[str, list[Message]] = {aid: [] for aid in content.audiences}
@@ -61,32 +60,31 @@ def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
             news.append(message)  # the newsroom: stories and launches, as on the site
 
     specs = [
-        FeedSpec("all", None, f"{name}: all updates",
+        FeedSpec("all", None, feed_title(ctx, "all", None),
                  f"Every status update and news item from {plain(content.organisation.name)}.",
                  published[:AGGREGATE_LIMIT]),
-        FeedSpec("news", None, f"{name}: news", f"News from {plain(content.organisation.name)}.",
-                 news[:AGGREGATE_LIMIT]),
+        FeedSpec("news", None, feed_title(ctx, "news", None),
+                 f"News from {plain(content.organisation.name)}.", news[:AGGREGATE_LIMIT]),
     ]
     for service_id, messages in by_service.items():
-        service = content.services.get(service_id)
-        label = plain(service.name) if service else service_id
-        specs.append(FeedSpec("services", service_id, f"{name}: {label}",
+        label = _label(ctx, "services", service_id)
+        specs.append(FeedSpec("services", service_id, feed_title(ctx, "services", service_id),
                               f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
     for group in content.groups:
         ids = {s.id for s in group.services}
         messages = [m for m in published if ids.intersection(m.meta.services)]
-        label = plain(group.name)
-        specs.append(FeedSpec("groups", group.id, f"{name}: {label}",
-                              f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
+        specs.append(FeedSpec("groups", group.id, feed_title(ctx, "groups", group.id),
+                              f"Status updates about {plain(group.name)}.",
+                              messages[:AGGREGATE_LIMIT]))
     for audience_id, messages in by_audience.items():
-        audience = content.audiences.get(audience_id)
-        label = plain(audience.name) if audience else audience_id
-        specs.append(FeedSpec("audiences", audience_id, f"{name}: for {label}",
-                              f"Updates for {label}.", messages[:AGGREGATE_LIMIT]))
+        specs.append(FeedSpec("audiences", audience_id,
+                              feed_title(ctx, "audiences", audience_id),
+                              f"Updates for {_label(ctx, 'audiences', audience_id)}.",
+                              messages[:AGGREGATE_LIMIT]))
     for thread_id, messages in by_thread.items():
-        title = plain(content.threads[thread_id].title)
-        specs.append(FeedSpec("threads", thread_id, f"{name}: {title}",
-                              f"Every update on “{title}”.", messages))
+        specs.append(FeedSpec("threads", thread_id, feed_title(ctx, "threads", thread_id),
+                              f"Every update on “{_label(ctx, 'threads', thread_id)}”.",
+                              messages))
     return specs
 
 
@@ -200,14 +198,41 @@ def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
     return files
 
 
+def _label(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
+    """What one feed is about, in words: a service, group or audience name, a thread title."""
+    content = ctx.content
+    if scope == "services" and key in content.services:
+        return plain(content.services[key].name)
+    if scope == "groups":
+        return next((plain(g.name) for g in content.groups if g.id == key), key or "")
+    if scope == "audiences" and key in content.audiences:
+        return plain(content.audiences[key].name)
+    if scope == "threads" and key in content.threads:
+        return plain(content.threads[key].title)
+    return key or ""
+
+
+def feed_title(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
+    """A feed's title: the same in the feed itself and in every page's autodiscovery link,
+    and different for every feed, so a reader offered two feeds on one page can tell them
+    apart (an incident page offers "…: all updates" and "…: <the incident's title>")."""
+    name = plain(ctx.content.organisation.short_name or ctx.content.organisation.name)
+    if scope == "all":
+        return f"{name}: all updates"
+    if scope == "news":
+        return f"{name}: news"
+    label = _label(ctx, scope, key)
+    return f"{name}: for {label}" if scope == "audiences" else f"{name}: {label}"
+
+
 def alternate_links(ctx: BuildContext, scopes: Iterable[tuple[FeedScope, str | None]]
                     ) -> list[dict[str, str]]:
     """Autodiscovery ``<link rel="alternate">`` attributes for a page (site-root-relative
-    href), e.g. ``[("all", None), ("services", "email")]`` for a service page."""
-    name = plain(ctx.content.organisation.short_name or ctx.content.organisation.name)
+    href), e.g. ``[("all", None), ("services", "email")]`` for a service page. Titles are the
+    feeds' own (``feed_title``) with the format: "Westmarch IT: Email (RSS)"."""
     links = []
     for scope, key in scopes:
-        label = f"{name}: {scope}" + (f" {key}" if key else "")
+        label = feed_title(ctx, scope, key)
         for fmt in FEED_EXTENSIONS:
             links.append({"rel": "alternate", "type": MIME[fmt],
                           "title": f"{label} ({fmt.upper() if fmt == 'rss' else 'Atom'})",

@@ -20,8 +20,9 @@ from markupsafe import Markup
 from .. import policy, templates
 from ..content import urls
 from ..content.model import ComponentStatus, Message, ThreadKind
+from ..content.urls import FeedScope
 from ..errors import ContentError
-from ..status import Day, ThreadState, history
+from ..status import Day, ThreadState, history, next_change
 from ..text.markup import plain, to_html
 from . import BuildContext
 from .site_html import (
@@ -61,8 +62,8 @@ class Page:
     template: str
     data: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-    feeds: tuple[tuple[str, str], ...] = ()
-    """Feeds for autodiscovery: (format, path), format "rss" or "atom"."""
+    feeds: tuple[tuple[FeedScope, str | None], ...] = ()
+    """Feeds for autodiscovery: (scope, key), as ``feeds.alternate_links`` takes them."""
 
     @property
     def src_uri(self) -> str:
@@ -72,6 +73,16 @@ class Page:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
+
+
+def services_heading(state: ThreadState) -> str:
+    """The heading over a thread's service impacts, in the tense of the thread's state, so a
+    scheduled window's "Under maintenance" never reads as the service's current light."""
+    if state.kind not in (ThreadKind.INCIDENT, ThreadKind.MAINTENANCE):
+        return "Services"
+    if state.active:
+        return "Affected services"
+    return "Services it will affect" if state.open else "Services that were affected"
 
 
 def month_key(value: datetime, ctx: BuildContext) -> str:
@@ -88,6 +99,7 @@ class SiteModel:
         self.env = environment(templates.project_dir(ctx.content.root))
         self._history: dict[str, list[Day]] | None = None
         self._policy: policy.Policy | None = None
+        self.next_change = self.when(next_change(self.report))
         by_service: dict[str, list[ThreadState]] = defaultdict(list)
         months: dict[str, list[ThreadState]] = defaultdict(list)
         categories: dict[str, list[ThreadState]] = defaultdict(list)
@@ -123,8 +135,7 @@ class SiteModel:
     def summary(self, state: ThreadState, here: str) -> dict[str, Any]:
         """What a list entry shows of a thread."""
         latest = state.latest
-        worst_impact = max(state.services.values(), key=lambda s: s.rank,
-                           default=ComponentStatus.OPERATIONAL)
+        worst_impact = state.worst
         return {
             "id": state.id,
             "title": plain(latest.title),
@@ -137,9 +148,6 @@ class SiteModel:
             "start": self.when(state.start),
             "end": self.when(state.end),
             "expected_end": self.when(state.expected_end),
-            "window_end": (state.end or state.expected_end or state.start).isoformat()
-            if state.end or state.expected_end else "",
-            "declared": latest.meta.status.value if latest.meta.status else "",
             "updated": self.when(latest.send_at),
             "summary": plain(latest.meta.summary or state.first.meta.summary or ""),
             "duration": duration(state.duration(self.report.now)),
@@ -157,9 +165,10 @@ class SiteModel:
                 "href": relative(here, urls.service_path(service_id)),
                 "light": light(state.status)}
 
-    def feeds(self, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-        return (("rss", urls.feed_path("all", fmt="rss")),
-                ("atom", urls.feed_path("all", fmt="atom")), *extra)
+    def feeds(self, *extra: tuple[FeedScope, str | None]
+              ) -> tuple[tuple[FeedScope, str | None], ...]:
+        """The feeds a page offers for autodiscovery: everything, plus its own."""
+        return (("all", None), *extra)
 
     def history_bars(self) -> dict[str, list[Day]]:
         if self._history is None:  # once per build, shared by every service page
@@ -223,12 +232,16 @@ class SiteModel:
              "href": relative(here, urls.feed_path("services", service_id, "rss"))},
             {"kind": "rss", "label": "Atom feed",
              "href": relative(here, urls.feed_path("services", service_id, "atom"))},
-            {"kind": "calendar", "label": "Maintenance calendar",
+            {"kind": "calendar", "label": "Maintenance calendar (.ics file)",
              "href": relative(here, urls.calendar_path(service_id))},
+            {"kind": "calendar", "label": "Subscribe to the maintenance calendar",
+             "href": urls.webcal(self.ctx.content, urls.calendar_path(service_id))},
         ]
-        if service.subscribers:
-            subscribe.append({"kind": "email", "label": f"Email list: {service.subscribers}",
-                              "href": f"mailto:{service.subscribers}"})
+        if service.subscribe:
+            # never a mailto: to the list itself (model.Service refuses it): that would post
+            # the reader's request to everyone on the list
+            subscribe.append({"kind": "email", "label": "Subscribe by email",
+                              "href": service.subscribe})
         return Page(here, service.name, "service.html", {
             "service": {"id": service.id, "name": service.name,
                         "description": service.description, "group": state.group.name},
@@ -246,8 +259,7 @@ class SiteModel:
             "subscribe": subscribe,
             "services_href": relative(here, "services/"),
         }, description=f"{service.name}: {state.status.label}", feeds=self.feeds(
-            ("rss", urls.feed_path("services", service_id, "rss")),
-            ("atom", urls.feed_path("services", service_id, "atom"))))
+            ("services", service_id)))
 
     def timeline_entry(self, message: Message, state: ThreadState, here: str) -> dict[str, Any]:
         meta = message.meta
@@ -291,6 +303,7 @@ class SiteModel:
                          for sid, impact in state.services.items()
                          if sid in self.report.services],
             "is_window": is_window,
+            "services_heading": services_heading(state),
             "is_maintenance": state.kind is ThreadKind.MAINTENANCE,
             "faq": faq,
             "cascade": self.cascade(state),
@@ -300,8 +313,7 @@ class SiteModel:
             if state.kind in (ThreadKind.STORY, ThreadKind.LAUNCH) else [],
             "history_href": relative(here, urls.history_path(month_key(state.start, self.ctx))),
         }, description=summary["summary"], feeds=self.feeds(
-            ("rss", urls.feed_path("threads", state.id, "rss")),
-            ("atom", urls.feed_path("threads", state.id, "atom"))))
+            ("threads", state.id)))
 
     def cascade(self, state: ThreadState) -> list[dict[str, str]]:
         """The public part of a major incident's cascade plan: which audience is reached by
@@ -386,9 +398,24 @@ class SiteModel:
                 "newer": relative(here, path_of(number - 1)) if number > 1 else None,
                 "older": relative(here, path_of(number + 1)) if number < count else None,
             }, description="News and announcements from IT.", feeds=self.feeds(
-                ("rss", urls.feed_path("news", fmt="rss")),
-                ("atom", urls.feed_path("news", fmt="atom")))))
+                ("news", None))))
         return pages
+
+    def lastmod(self, page: Page) -> str:
+        """The sitemap's ``lastmod`` for a page: the local date of the latest published
+        message it shows (not the build time, which would mark every page changed on every
+        build). Empty for a page that shows no message (it keeps the build's date)."""
+        threads = self.report.threads
+        if page.template == "service.html":
+            states = self.by_service.get(page.data["service"]["id"], [])
+        elif page.template == "thread.html":
+            states = [threads[page.data["thread"]["id"]]]
+        elif page.template in ("history_month.html", "news.html"):
+            states = [threads[e["id"]] for e in page.data["entries"]]
+        else:  # home, the services index and the history index show the latest of all
+            states = list(threads.values())
+        sent = [s.latest.send_at for s in states if s.latest.send_at is not None]
+        return f"{self.ctx.content.local(max(sent)):%Y-%m-%d}" if sent else ""
 
     # ------------------------------------------------------------------ render
 
@@ -397,4 +424,5 @@ class SiteModel:
         org = self.ctx.content.organisation
         return self.env.get_template(page.template).render(
             spec=page, org_name=org.name, updated=self.when(self.report.now),
+            next_change=self.next_change,
             timezone=org.timezone, **page.data)

@@ -83,12 +83,6 @@ def to_html(text: str) -> str:
     return html
 
 
-def to_text(text: str) -> str:
-    """Plain text of a Markdown body (for SMS, social posts, email text parts, summaries)."""
-    return nh3.clean(to_html(text), tags=set()).replace("&amp;", "&").replace(
-        "&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'").strip()
-
-
 @lru_cache(maxsize=65536)
 def plain(text: str) -> str:
     """A title or other one-line field as plain text: no markup, no control characters."""

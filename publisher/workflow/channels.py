@@ -65,11 +65,16 @@ def fit_channels(root: Path, path: Path, now: datetime) -> list[str]:
         fitted = []
         for channel in keep:
             verdict = row.channels.get(channel, rule.unlisted)  # type: ignore[call-overload]
-            if verdict == "appropriate" or channel in required:
+            if verdict == "appropriate" or channel in required or (
+                    verdict == "justify" and message.meta.workflow.justification):
                 fitted.append(channel)
             elif verdict == "justify":
-                notes.append(f"left out {channel}: for {row.label.lower()} it needs a written "
-                             "justification (add it back with workflow.justification)")
+                notes.append(
+                    f"left out {channel}: for {row.label.lower()} the policy allows it only "
+                    "with a written justification. To keep it, run `publisher new` again with "
+                    f"--justification \"why {channel} suits this message\", or add "
+                    f"{channel} back to channels: and write workflow.justification: in the "
+                    "file")
             else:
                 notes.append(f"left out {channel}: the channel matrix does not allow it for "
                              f"{row.label.lower()}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..bundled_files import BUNDLE
 from ..errors import ConfigError
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -27,14 +28,6 @@ BUNDLED = PACKAGE / "bundled"
 CHECKOUT = PACKAGE.parent
 """The repository root when running from a source checkout (editable install)."""
 
-BUNDLE = {
-    "example": "content",
-    "mkdocs.yml": "mkdocs.yml",
-    "site_templates/README.md": "site_templates/README.md",
-    "ci/github-actions.yml": "examples/ci/github-actions.yml",
-    "ci/gitlab-ci.yml": "examples/ci/gitlab-ci.yml",
-}
-"""Bundled name → path in the repository."""
 
 CI_RECIPES = {"ci/github-actions.yml": ".github/workflows/publish.yml",
               "ci/gitlab-ci.yml": ".gitlab-ci.yml"}

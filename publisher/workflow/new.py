@@ -65,6 +65,10 @@ class NewRequest:
     status: str | None = None
     criteria: list[str] = field(default_factory=list)
     preapproved: bool = False
+    slug: str | None = None
+    """The new thread's id (after its date); default: made from the title."""
+    justification: str | None = None
+    """Why a channel the policy only allows with a written justification is used."""
 
 
 @dataclass
@@ -92,9 +96,26 @@ def missing(template: MessageTemplate, request: NewRequest) -> list[str]:
 
 
 def slugify(text: str, limit: int = 50) -> str:
+    """A URL-safe slug of ``text``, cut at a word boundary: ``…-library`` rather than
+    ``…-libr`` (the slug becomes the thread's permanent address)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "message"
+    if len(slug) > limit:
+        cut = slug[:limit + 1]  # a hyphen just past the limit ends a whole word
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:limit]
+    return slug.strip("-") or "message"
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DATED_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def thread_id_for(day: datetime, slug: str | None, title: str) -> str:
+    """``<date>-<slug>``: the slug given (``--slug``, dated unless it starts with a date), or
+    one made from the title."""
+    if slug:
+        return slug if DATED_RE.match(slug) else f"{day:%Y-%m-%d}-{slug}"
+    return f"{day:%Y-%m-%d}-{slugify(title)}"
 
 
 def _when(content: Content, text: str | None, what: str, errors: list[str]) -> datetime | None:
@@ -170,9 +191,10 @@ def create(content: Content, request: NewRequest, now: datetime,
     """Make the message file (and, if needed, turn a single-file thread into a folder)."""
     template = get(request.template, content.root)
     tz = content.organisation.tz
-    errors: list[str] = [f"missing --{need.replace('_', '-')}" + (
-        "" if need != "services" else " (repeatable: --service ID[=STATUS])")
-        for need in missing(template, request)]
+    flags = {"services": "service ID[=STATUS] (repeatable)",
+             "audiences": "audience ID (repeatable)", "criteria": "criterion NAME (repeatable)"}
+    errors: list[str] = [f"missing --{flags.get(need, need.replace('_', '-'))}"
+                         for need in missing(template, request)]
     start = _when(content, request.start, "start", errors)
     end = _when(content, request.end, "end", errors)
     send_at = _when(content, request.send_at, "send-at", errors)
@@ -188,6 +210,15 @@ def create(content: Content, request: NewRequest, now: datetime,
     bad = [c for c in request.criteria if c not in CRITERIA]
     if bad:
         errors.append(f"--criterion: {', '.join(bad)} (allowed: {', '.join(CRITERIA)})")
+    if request.slug and (not SLUG_RE.match(request.slug) or len(request.slug) > 80):
+        errors.append(f"--slug: {request.slug!r} is not a slug (allowed: lowercase letters, "
+                      "digits and hyphens, starting with a letter or digit, at most 80)")
+    if request.slug and template.follows:
+        errors.append("--slug: a follow-up goes into its thread's folder; --slug names a new "
+                      "thread")
+    if request.justification is not None and (not request.justification.strip()
+                                              or CONTROL_RE.search(request.justification)):
+        errors.append("--justification: empty or with a line break (allowed: one line of text)")
     if request.thread and not template.follows:
         errors.append(f"--thread: a {template.name} opens a new thread; it cannot continue one")
     thread = None
@@ -262,6 +293,8 @@ def create(content: Content, request: NewRequest, now: datetime,
     exception = template.exception or ("preapproved-template" if request.preapproved else None)
     if exception:
         workflow["exception"] = exception
+    if request.justification:
+        workflow["justification"] = roundtrip.scalar(request.justification.strip())
     reminded = _reminded(thread) if thread and template.type is MessageType.REMINDER else None
     place = _follow_up_place(thread, template) if thread else None
     if reminded:
@@ -283,12 +316,12 @@ def create(content: Content, request: NewRequest, now: datetime,
 
     if thread is None:
         day = (start or send_at or now).astimezone(tz)
-        thread_id = f"{day:%Y-%m-%d}-{slugify(request.title or template.name)}"
+        thread_id = thread_id_for(day, request.slug, request.title or template.name)
         folder = content.root / "messages" / f"{day:%Y}"
         path = folder / f"{thread_id}.md"
         if path.exists() or (folder / thread_id).exists() or thread_id in content.threads:
             raise ConfigError(f"thread {thread_id!r} already exists (continue it with "
-                              f"--thread {thread_id}, or choose another --title)")
+                              f"--thread {thread_id}, or choose another --slug)")
         created = Created(path, thread_id, text)
     else:
         assert place is not None

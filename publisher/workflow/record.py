@@ -17,7 +17,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..content.model import Content, Message
+from ..content.model import Content, Message, Stage
 from ..errors import ConfigError, ContentError, Problem, relpath
 from . import roundtrip, todo
 
@@ -90,7 +90,8 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     tz = content.organisation.tz
     when = roundtrip.local_text(at.replace(microsecond=0), tz)
     expected_changes = _apply(front, step, by, when, note, approve and final,
-                              roundtrip.local_text(send_at, tz) if send_at else None)
+                              roundtrip.local_text(send_at, tz) if send_at else None,
+                              to_review=not approve and starts_review(message, step))
     new_front = roundtrip.dump(front)
     added, changed = _verify(front_text, new_front, expected_changes, source)
     if write:
@@ -156,8 +157,14 @@ def _strings(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, data)] if isinstance(data, str) else []
 
 
+def starts_review(message: Message, step: str) -> bool:
+    """A review step (its name says review: ``sme-review``, ``comms-control-review``) on a
+    draft moves it to ``review``: the draft is out of the author's hands from then on."""
+    return "review" in step.split("-") and message.meta.workflow.stage is Stage.DRAFT
+
+
 def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
-           approve: bool, send_at: str | None) -> set[int]:
+           approve: bool, send_at: str | None, to_review: bool = False) -> set[int]:
     """Edit the document; return the (0-based) old lines the edit may rewrite in place."""
     may_change: set[int] = set()
     workflow = front.get("workflow")
@@ -180,10 +187,10 @@ def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
         if not steps:
             steps.fa.set_block_style()  # `steps: []` becomes a list, one step a line
     steps.append(roundtrip.flow_map(step=step, by=by, at=when, note=note or None))
-    if approve:
+    if approve or to_review:
         if "stage" in workflow and not rewritten:
             may_change.add(workflow.lc.key("stage")[0])
-        workflow["stage"] = "approved"
+        workflow["stage"] = "approved" if approve else "review"
     if send_at is not None:
         if "send_at" in front:
             may_change.add(front.lc.key("send_at")[0])

@@ -142,10 +142,45 @@
     close.setAttribute("aria-label", "Dismiss: " + banner.title);
     close.addEventListener("click", function () {
       remember(banner.id, banner.revision);
+      var after = nextFocus(box);
       render();
+      after();
     });
     box.appendChild(close);
     return box;
+  }
+
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select, " +
+    "textarea, [tabindex]:not([tabindex='-1'])";
+
+  // Where keyboard focus goes once a banner is dismissed, decided before it is removed (so
+  // focus never falls to <body>): the next banner's Dismiss button, else the previous one's,
+  // else the first focusable element after the banners on the host page, else its <main>/<h1>.
+  function nextFocus(box) {
+    var sibling = box.nextElementSibling || box.previousElementSibling;
+    var id = sibling ? sibling.getAttribute("data-banner-id") : null;
+    var following = null; // found while the banners are still in the page
+    var candidates = document.querySelectorAll(FOCUSABLE);
+    for (var i = 0; i < candidates.length && host; i++) {
+      var node = candidates[i];
+      if (host.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING &&
+          !host.contains(node) && node.getClientRects().length) {
+        following = node;
+        break;
+      }
+    }
+    return function () {
+      var again = id && list ? list.querySelector(
+        "[data-banner-id=\"" + CSS.escape(id) + "\"] button") : null;
+      var target = again || following || document.querySelector("main, [role=main], h1");
+      if (!target) {
+        return;
+      }
+      if (!again && !following && !target.hasAttribute("tabindex")) {
+        target.setAttribute("tabindex", "-1"); // a heading or <main>: focusable by script only
+      }
+      target.focus();
+    };
   }
 
   function render() {
@@ -175,17 +210,40 @@
     });
   }
 
+  var complained = false;
+
+  function complain(why) {
+    // Once per failure spell, so a console is not flooded every refresh.
+    if (complained || !window.console) {
+      return;
+    }
+    complained = true;
+    var crossOrigin = new URL(jsonUrl).origin !== window.location.origin;
+    console.error("Status banner: could not read " + jsonUrl + " (" + why + ")." +
+      (crossOrigin ? " This page (" + window.location.origin + ") is on another site than " +
+        "the status site: the status site must send the header " +
+        "'Access-Control-Allow-Origin: *' (or this page's origin) with banner.json. " +
+        "See 'Cross-origin embedding' in the status site's docs/banner.md." : "") +
+      " No banner is shown until it can be read.");
+  }
+
   function load() {
     return fetch(jsonUrl, {cache: "no-cache", credentials: "omit"})
       .then(function (response) {
-        return response.ok ? response.json() : {banners: []};
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
       })
       .then(function (data) {
+        complained = false;
         latest = data && Array.isArray(data.banners) ? data.banners : [];
         render();
       })
-      .catch(function () {
-        /* status site unreachable: keep what is shown */
+      .catch(function (error) {
+        // A blocked cross-origin read looks like a network failure to the script.
+        complain(error && error.message ? error.message : String(error));
+        /* status site unreachable or unreadable: keep what is shown */
       });
   }
 
