@@ -123,10 +123,19 @@ def organisation_config(root: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def short_name(root: Path) -> None:
+    """Every page's head names its feeds after the organisation's short name."""
+    path = root / "content" / "organisation.yml"
+    text = path.read_text()
+    assert "short_name: Westmarch IT" in text
+    path.write_text(text.replace("short_name: Westmarch IT", "short_name: WIT"))
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "message edited": edit_message, "message added": add_message,
     "page template": page_template, "theme override": theme_override, "policy": policy,
     "services.yml": services_config, "organisation.yml": organisation_config,
+    "short name": short_name,
 }
 
 
