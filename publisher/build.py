@@ -13,15 +13,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from .errors import ConfigError, PublisherError
-from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV
+from .errors import ConfigError, Problem, PublisherError
+from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV, STAGED_ENV
+from .outdir import Staging, guard
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,21 +40,26 @@ def find_config(root: Path, config_file: Path | None = None) -> Path:
 
 
 def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
-          preview: str | None = None) -> Path:
+          preview: str | None = None, held: dict[str, list[Problem]] | None = None) -> Path:
     """Build the site for content ``root`` at ``now`` into ``out``; returns ``out``.
 
     With ``preview`` (a message id) only that message's thread page is built, the message
-    shown as published (``publisher preview``)."""
+    shown as published (``publisher preview``). ``out`` is refused when it is no place for
+    a site (``outdir.guard``). ``held``, when given, is filled with the messages left out of
+    the site and why."""
     config_path = find_config(root, config_file)
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    guard(out, root)
+    stage = Staging(out)
+    staging = stage.path
     _tidy(out, staging)
-    saved = {key: os.environ.get(key) for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV)}
+    saved = {key: os.environ.get(key)
+             for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV, STAGED_ENV)}
     try:
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
         os.environ[CONTENT_ENV] = str(root.resolve())
         os.environ["PUBLISHER_NOW"] = now.isoformat()
+        os.environ[STAGED_ENV] = "1"  # the plugin leaves staging and the swap to us
         os.environ.pop(PREVIEW_ENV, None)
         if preview:
             os.environ[PREVIEW_ENV] = preview
@@ -64,11 +69,15 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
             mkdocs_build(config)
         finally:
             config.plugins.on_shutdown()
+        plugin = config.plugins.get("publisher")
+        result = getattr(plugin, "result", None)
+        if held is not None and result is not None:
+            held.update(result.held)
     except Exception as exc:  # whatever broke (content, template, disk), publish nothing
-        shutil.rmtree(staging, ignore_errors=True)
+        stage.abandon()
         raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        stage.abandon()
         raise
     finally:
         for key, value in saved.items():
@@ -76,19 +85,8 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    _swap(staging, out)
+    stage.publish(discard=_discard)
     return out
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` in place of ``out`` with renames, so readers see one site or the other."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-        os.rename(out, old / out.name)
-    os.rename(new, out)
-    if old is not None:
-        _discard(old)
 
 
 DISCARD = ("import os, shutil, sys\n"

@@ -1,7 +1,10 @@
 """The pipeline's front half, shared by every command and the mkdocs plugin: load, then policy.
 
-``check`` is what ``publisher check`` runs and what every build and send runs first; a result
-with errors means nothing may be published or sent from that content.
+``check`` is what ``publisher check`` runs and what every build and send runs first. One bad
+message holds only itself: a message with an error of its own is *held* (marked on the
+message, so every output and every send leaves it out) while the rest publishes. Only errors
+that are not about one message (organisation, services, audiences, people or policy files)
+make the whole content unpublishable (``CheckResult.blocking``).
 """
 
 from __future__ import annotations
@@ -9,17 +12,18 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from . import policy
 from .cache import cache_root
 from .content.load import load_content
-from .content.model import Content
-from .errors import ContentError, Problem
+from .content.model import Content, Message
+from .errors import ContentError, Problem, Severity, relpath
 from .text import markup
 from .text.headers import header_problems
+from .text.recipients import recipient_problems
 from .text.snippets import snippet_problems
 
 
@@ -27,6 +31,8 @@ from .text.snippets import snippet_problems
 class CheckResult:
     content: Content | None
     problems: list[Problem]
+    held: dict[str, list[Problem]] = field(default_factory=dict)
+    """Message id (or, for a file that did not load, its path) → the errors holding it."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -40,8 +46,18 @@ class CheckResult:
         return bool(self.errors) or (strict and bool(self.warnings)) or self.content is None
 
     def blocked(self, message_id: str) -> list[Problem]:
-        """The errors that stop one message from being distributed."""
-        return [p for p in self.errors if p.message_id == message_id]
+        """The errors that stop one message from being distributed (it is held)."""
+        return self.held.get(message_id, [])
+
+    @property
+    def blocking(self) -> list[Problem]:
+        """Errors that make the whole site meaningless: nothing may be built or sent."""
+        held = {id(p) for problems in self.held.values() for p in problems}
+        return [p for p in self.errors if id(p) not in held and not p.duty]
+
+    def unpublishable(self) -> bool:
+        """Whether nothing at all may be published (build and send refuse outright)."""
+        return self.content is None or bool(self.blocking)
 
 
 def provenance_problems(content: Content) -> list[Problem]:
@@ -78,16 +94,54 @@ def check(root: Path, now: datetime) -> CheckResult:
         if content is not None:
             problems = problems + policy.evaluate(content, now)
             problems += snippet_problems(content)  # sms:/social: overrides that are too long
-            problems += header_problems(content)  # no CR/LF in any email header value
+            problems += header_problems(content)  # no line break in any email header value
+            problems += recipient_problems(content)  # recipients CSVs: inside, strict
             problems += provenance_problems(content)  # when verified approvals are required
     markup.save()
-    return CheckResult(content, sorted(problems))
+    problems = sorted(problems)
+    return CheckResult(content, problems, hold(root, content, problems))
+
+
+def hold(root: Path, content: Content | None, problems: list[Problem]
+         ) -> dict[str, list[Problem]]:
+    """Mark every message with an error of its own as held; returns what is held and why.
+
+    A message file that did not even load is held by its path. A follow-up whose thread's
+    opening message is held is held too: it would continue a thread nobody has seen.
+    """
+    messages_dir = relpath(root / "messages") + "/"
+    held: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if not problem.is_error or problem.duty:
+            continue
+        if problem.message_id and content is not None and problem.message_id in content.messages:
+            held.setdefault(problem.message_id, []).append(problem)
+        elif problem.path.startswith(messages_dir):
+            held.setdefault(problem.message_id or problem.path, []).append(problem)
+    if content is None:
+        return held
+    for thread in content.threads.values():
+        opener = thread.first.id
+        for message in thread.messages:
+            if opener in held and message.id not in held and message.approved:
+                held[message.id] = [_follows_held(message, opener)]
+            message.held = message.id in held  # set afresh: content may be reused
+    return held
+
+
+def _follows_held(message: Message, opener: str) -> Problem:
+    return Problem(message.source, 1, "thread", f"held because the message that opens its "
+                   f"thread ({opener}) is held", Severity.ERROR, "held",
+                   "fix the opening message; this one publishes with it",
+                   message_id=message.id)
 
 
 def load_checked(root: Path, now: datetime, strict: bool = False) -> CheckResult:
-    """``check``, raising ``ContentError`` (every problem listed) when it failed."""
+    """``check``, raising ``ContentError`` when nothing may be published (or, with ``strict``,
+    on any error or warning); held messages are simply left out of every output."""
     result = check(root, now)
-    if result.failed(strict):
-        problems = result.problems if strict else result.errors
-        raise ContentError(problems or result.problems)
+    if strict and result.failed(strict):
+        raise ContentError(result.problems)
+    if result.unpublishable():
+        raise ContentError(result.errors or result.problems)
     return result

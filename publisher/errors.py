@@ -30,6 +30,9 @@ class Problem:
     rule: str = ""
     action: str = ""
     message_id: str = dataclasses.field(default="", compare=False)
+    duty: bool = dataclasses.field(default=False, compare=False)
+    """A duty still owed by the thread (acknowledge, extend, all-clear, review), pinned to a
+    message for its place: it never holds that message, which is already right as written."""
 
     @property
     def is_error(self) -> bool:

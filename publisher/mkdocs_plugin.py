@@ -1,10 +1,13 @@
 """The mkdocs plugin: a thin adapter from mkdocs to the framework-free site renderer.
 
-It loads and checks ``content/`` (any error stops the build with one ``PluginError`` listing
-every problem, so ``mkdocs build`` exits 1 and publishes nothing), adds every page as a
-generated file (nothing is written into ``docs_dir``), fills each page's content from
-``renderers.site``, and adds every non-page output (feeds, API, banner, calendar, badges)
-from ``renderers.static_outputs``. ``mkdocs serve`` also watches content/ and site_templates/.
+It loads and checks ``content/``: an error that makes the whole site meaningless (a config
+file) stops the build with one ``PluginError`` listing every problem, so ``mkdocs build``
+exits 1 and publishes nothing; a message with an error is held (left out of every output and
+logged as a warning, so ``mkdocs build --strict`` still fails) and the rest builds. It adds
+every page as a generated file (nothing is written into ``docs_dir``), fills each page's
+content from ``renderers.site``, and adds every non-page output (feeds, API, banner,
+calendar, badges) from ``renderers.static_outputs``. ``mkdocs serve`` also watches
+content/ and site_templates/.
 
 The theme overrides, stylesheet and script ship inside the package: the plugin puts the
 packaged ``overrides`` folder into the theme's search path (after the organisation's own
@@ -39,10 +42,11 @@ from mkdocs.utils.templates import TemplateContext
 
 from . import clock, templates
 from .cache import cache_root
-from .check import check
+from .check import CheckResult, check
 from .content import urls
 from .content.preview import published_copy
 from .errors import PublisherError
+from .outdir import Staging, output_problem
 from .pagecache import PageCache
 from .renderers import BuildContext, static_outputs
 from .renderers.feeds import alternate_links
@@ -53,6 +57,8 @@ from .text import markup
 log = logging.getLogger("mkdocs.plugins.publisher")
 CONTENT_ENV = "PUBLISHER_CONTENT"
 """Overrides the ``content`` option (used by ``publisher build`` and by tests)."""
+STAGED_ENV = "PUBLISHER_STAGED"
+"""Set by ``publisher build``, which stages and swaps the site itself."""
 PREVIEW_ENV = "PUBLISHER_PREVIEW"
 """A message id: build only its thread page, the message shown as published (preview)."""
 CACHED_TEMPLATE = "publisher-cached-page.html"
@@ -74,6 +80,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model: SiteModel | None = None
         self.pages: dict[str, SitePage] = {}
         self.root: Path | None = None
+        self.command = ""
+        self.staging: Staging | None = None
+        self.result: CheckResult | None = None
+        """The check this build published from (``publisher build`` reports what is held)."""
         self.preview: str | None = None
         self.pagecache: PageCache | None = None
         self.reused: set[str] = set()
@@ -86,6 +96,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         base = Path(config.config_file_path or ".").resolve().parent
         return (base / value).resolve()
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
         try:
@@ -93,13 +106,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         except PublisherError as exc:
             raise PluginError(f"publisher: {exc}") from exc
         result = check(self.root, now)
-        if result.failed():
+        self.result = result
+        if result.unpublishable():
             problems = result.errors or result.problems
             raise PluginError(
                 f"publisher: {len(problems)} error(s) in {self.root}; nothing was built:\n"
                 + "\n".join(str(p) for p in problems))
         for problem in result.warnings:
             log.info("%s", problem)
+        self._stage(config)
         assert result.content is not None
         content = result.content
         self.preview = os.environ.get(PREVIEW_ENV) or None
@@ -113,7 +128,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.model = SiteModel(ctx)
         self._theme_overrides(config, templates.project_dir(self.root))
         organisation = result.content.organisation
-        config.site_name = organisation.name
+        # The theme prints site_name unescaped in places, escaped (| e) in others: Markup is
+        # escaped exactly once in both.
+        config.site_name = escape(organisation.name)
         if not config.site_url:
             config.site_url = organisation.base_url
         # Sitemaps carry a build date: make it the build's instant, so builds are reproducible.
@@ -128,6 +145,32 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.reused = set()
         return config
 
+    def _stage(self, config: MkDocsConfig) -> None:
+        """Under ``mkdocs build``, the same output guard and atomic swap as ``publisher
+        build``: build into a staging folder, swap it in after the build (``on_post_build``)."""
+        if self.command not in ("build", "gh-deploy") or os.environ.get(STAGED_ENV):
+            return
+        assert self.root is not None
+        problem = output_problem(Path(config.site_dir), self.root)
+        if problem:
+            raise PluginError(f"publisher: {problem}")
+        self.staging = Staging(Path(config.site_dir))
+        config.site_dir = str(self.staging.path)
+
+    def _publish_staged(self, config: MkDocsConfig) -> None:
+        if self.staging is not None:
+            self.staging.publish()
+            config.site_dir = str(self.staging.out)
+            self.staging = None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.staging is not None:
+            self.staging.abandon()
+            self.staging = None
+
+    def on_shutdown(self) -> None:
+        self.on_build_error(error=Exception("shutdown"))
+
     @staticmethod
     def _theme_overrides(config: MkDocsConfig, project: Path) -> None:
         """Organisation overrides, then ours, then the theme's own templates."""
@@ -141,7 +184,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     # -- files: every page and every other output is generated in memory
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        assert self.model is not None
+        assert self.model is not None and self.result is not None
+        # Logged here, not in on_config: mkdocs counts warnings (for --strict) only from now.
+        for held, why in self.result.held.items():
+            log.warning("held (left out of the site): %s: %s", held, why[0])
         self.pages = {}
         if self.preview:  # one page, and none of the site-wide outputs
             content = self.model.ctx.content
@@ -266,6 +312,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         if self.pagecache is not None:
             self.pagecache.blobs.prune()
         markup.save()
+        self._publish_staged(config)  # last: the site is complete
 
     # -- serve: rebuild when the content or the templates change
 

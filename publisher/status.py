@@ -2,7 +2,9 @@
 
 Every output (site, feeds, API, banner, calendar, badges, mail) asks ``evaluate`` and never
 decides for itself what "active", "open" or "published" means. Only published messages
-(approved and due) count; drafts and future sends are invisible here, hence everywhere.
+(approved, not held, and due) for the status site or the newsroom count; drafts, held
+messages, future sends and internal messages (e.g. email and Teams only) are invisible
+here, hence in every public output.
 """
 
 from __future__ import annotations
@@ -210,10 +212,14 @@ def status_of(kind: ThreadKind, latest: Message, start: datetime, now: datetime
     return None
 
 
-def thread_state(thread: Thread, now: datetime) -> ThreadState | None:
-    """The state of one thread at ``now``, or None while none of its messages is published."""
+def thread_state(thread: Thread, now: datetime, public: bool = False) -> ThreadState | None:
+    """The state of one thread at ``now``, or None while none of its messages is published.
+
+    ``public``: count only messages for the status site or the newsroom (what every public
+    output shows); the policy counts internal messages too (an email acknowledges)."""
     now = now.astimezone(UTC)  # compare instants, never wall-clock times of one zone
-    published = tuple(m for m in thread.messages if m.is_published(now))
+    published = tuple(m for m in thread.messages if m.is_published(now)
+                      and (not public or m.is_public))
     if not published:
         return None
     latest = published[-1]
@@ -264,7 +270,8 @@ def _sentence(services: dict[str, ServiceState]) -> str:
 def evaluate(content: Content, now: datetime) -> StatusReport:
     """Everything every output needs to know about the world at ``now``."""
     now = now.astimezone(UTC)
-    states = [s for t in content.threads.values() if (s := thread_state(t, now)) is not None]
+    states = [s for t in content.threads.values()
+              if (s := thread_state(t, now, public=True)) is not None]
     states.sort(key=lambda s: s.latest.send_at.timestamp(),  # type: ignore[union-attr]
                 reverse=True)
 

@@ -262,14 +262,14 @@ def test_only_published_messages_and_no_internal_notes(mini_root: Path) -> None:
 def test_markup_in_json_is_escaped_for_html_consumers(demo_copy: Path) -> None:
     notice = demo_copy / "messages/2026/2026-11-18-student-records-outage/01-notice.md"
     text = notice.read_text().replace("title: Student records unavailable",
-                                      'title: "Records <b>down</b> & more"')
+                                      'title: "Records a<b & \\"more\\" < 5"')
     notice.write_text(text + "\nType `<script>alert(1)</script>` to test.\n")
     files = build(demo_copy)
     raw = files["api/v2/summary.json"]
     assert b"<script" not in raw and b"</" not in raw and b"&" not in raw
     data = json.loads(raw)
     incident = next(i for i in data["incidents"] if i["id"].endswith("student-records-outage"))
-    assert incident["name"] == "Records down & more"
+    assert incident["name"] == 'Records a<b & "more" < 5'  # plain text: never stripped
     assert "`" not in incident["incident_updates"][-1]["body"]
     assert "<script>alert(1)</script>" in incident["incident_updates"][-1]["body"]
 

@@ -101,7 +101,8 @@ def test_check_json_shape(tmp_path: Path) -> None:
     done = run_check(tmp_path, "content", "--format", "json")
     assert done.returncode == 1
     report = json.loads(done.stdout)
-    assert set(report) == {"ok", "now", "errors", "warnings", "messages", "problems"}
+    assert set(report) == {"ok", "now", "errors", "warnings", "messages", "held", "problems"}
+    assert report["held"] == ["2026-04-01-typo"]
     assert report["ok"] is False
     assert report["now"] == DEMO_NOW.isoformat()
     assert report["errors"] == 1 and report["warnings"] == 0

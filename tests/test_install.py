@@ -65,6 +65,10 @@ def test_init_check_build_send_and_override(installed: Path, tmp_path: Path) -> 
                  "README.md", "site_templates/README.md", ".github/workflows/publish.yml",
                  "requirements.txt"):
         assert (project / name).is_file(), name
+    # This repository's trusted import commit means nothing in a new repository.
+    policy = (project / "content" / "policy.yml").read_text(encoding="utf-8")
+    assert not [line for line in policy.splitlines() if line.startswith(("provenance:",
+                                                                         "  trusted_before"))]
     checked = run(installed / "publisher", "check", cwd=project, env=env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     built = run(installed / "publisher", "build", cwd=project, env=env)

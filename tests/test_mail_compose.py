@@ -60,10 +60,12 @@ def test_major_incident_update_carries_the_faq_sections(demo_root: Path) -> None
 
 
 def test_xss_in_body_and_title_never_reaches_the_html_part(demo_copy: Path) -> None:
+    # A title is plain text: markup in it is refused by check (test_hostile_input.py); what
+    # is left, quotes and a lone "<", is escaped exactly once in the HTML part.
     path = demo_copy / "messages/2026/2026-11-18-student-records-outage/01-notice.md"
     text = path.read_text(encoding="utf-8")
     text = text.replace("title: Student records unavailable",
-                        "title: 'Records <script>alert(9)</script><img src=x onerror=alert(8)>'")
+                        "title: 'Records \"a<b\" & ''c'' < 5 Mbps'")
     head, _, _ = text.rpartition("---\n")
     path.write_text(head + "---\n" + XSS_BODY, encoding="utf-8")
     content = load(demo_copy)
@@ -71,15 +73,17 @@ def test_xss_in_body_and_title_never_reaches_the_html_part(demo_copy: Path) -> N
     html = mail.email.get_body(("html",)).get_content()
     assert "<script" not in html.lower()
     assert not re.search(r"<[^>]+\son\w+\s*=", html, re.I)
-    assert "javascript:" not in html.lower()
+    assert not re.search(r"<a[^>]*javascript:", html, re.I)
     assert "<iframe" not in html.lower() and "<svg" not in html.lower()
-    assert "Hello" in html and "world." in html
-    assert "<script" not in mail.email["Subject"]
+    assert "Hello &lt;script&gt;alert(1)&lt;/script&gt; world." in html  # shown as text
+    assert "Records \"a&lt;b\" &amp; 'c' &lt; 5 Mbps</h1>" in html  # escaped once
+    assert mail.email["Subject"] == "[Outage] Records \"a<b\" & 'c' < 5 Mbps"
 
 
 def test_cr_lf_in_a_title_is_a_check_error_and_refused_at_send(demo_copy: Path) -> None:
     path = demo_copy / "messages/2026/2026-11-18-student-records-outage/01-notice.md"
-    path.write_text(path.read_text(encoding="utf-8").replace(
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace(
         "title: Student records unavailable",
         'title: "Student records\\r\\nBcc: everyone@westmarch.example"'), encoding="utf-8")
     result = check(demo_copy, DEMO_NOW)
@@ -87,9 +91,14 @@ def test_cr_lf_in_a_title_is_a_check_error_and_refused_at_send(demo_copy: Path) 
     assert any(re.match(r".*01-notice\.md:\d+: title: .*line break", line)
                for line in found), found
     assert result.blocked("2026-11-18-student-records-outage/01-notice")
-    assert result.content is not None
-    with pytest.raises(UnsafeHeader, match="Subject: header value contains a line break"):
-        composed_for(result.content, "2026-11-18-student-records-outage/01-notice")
+    # The compose guard holds even for a value that never passed check.
+    path.write_text(original, encoding="utf-8")
+    content = load(demo_copy)
+    message = content.messages["2026-11-18-student-records-outage/01-notice"]
+    message.meta = message.meta.model_copy(
+        update={"title": "Records =?utf-8?q?x=0D=0ABcc:_x@evil.example?="})
+    with pytest.raises(UnsafeHeader, match="Subject: header value contains an encoded word"):
+        composed_for(content, "2026-11-18-student-records-outage/01-notice")
 
 
 def test_cr_lf_in_config_addresses_is_a_check_error(demo_copy: Path) -> None:

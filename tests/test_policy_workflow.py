@@ -26,8 +26,10 @@ NOTICE = "2026/2026-12-05-learn-upgrade/01-notice.md"
 OUTAGE = "2026/2026-11-18-learn-down/01-notice.md"
 
 
-def _without(step: str) -> list[dict[str, str]]:
-    return steps(*[row for row in PLANNED_STEPS if row[0] != step])
+def _without(step: str, manager: str = "k-patel") -> list[dict[str, str]]:
+    """The planned steps less one; the service manager's steps by ``manager``."""
+    return steps(*[(name, manager if by == "k-patel" else by, at)
+                   for name, by, at in PLANNED_STEPS if name != step])
 
 
 def test_a_compliant_planned_message_has_no_findings(tmp_path: Path) -> None:
@@ -148,7 +150,8 @@ def test_r4_smaller_group_skips_comms_control(tmp_path: Path) -> None:
     root = westmarch(tmp_path)
     write(root, NOTICE, planned(services={"hpc": "under_maintenance"}, audiences=["researchers"],
                                 workflow={"exception": "smaller-group",
-                                          "steps": _without("comms-control-review")}))
+                                          "steps": _without("comms-control-review",
+                                                            "f-duarte")}))
     assert findings(root) == []
 
 
@@ -165,7 +168,8 @@ def test_r4_director_asks_for_comms_control_on_a_smaller_group(tmp_path: Path) -
     write(root, NOTICE, planned(services={"hpc": "under_maintenance"}, audiences=["researchers"],
                                 workflow={"exception": "smaller-group",
                                           "director_requested_review": True,
-                                          "steps": _without("comms-control-review")}))
+                                          "steps": _without("comms-control-review",
+                                                            "f-duarte")}))
     [problem] = findings(root, "R3")
     assert "'comms-control-review' missing" in problem.message
 
@@ -221,6 +225,7 @@ def test_r4_emergency_change_uses_the_expedited_workflow(tmp_path: Path) -> None
     fields = planned(type="emergency-change", send_at="2026-11-18T12:00",
                      window={"start": "2026-11-18T18:00", "expected_end": "2026-11-18T19:00"},
                      workflow={"exception": "emergency-change", "intake": "2026-11-18T10:00",
+                               "change_reference": "CHG-1",
                                "steps": steps(("intake", "k-patel", "2026-11-18T10:00"),
                                               ("confirm-need", "a-okafor", "2026-11-18T10:10"),
                                               ("draft", "a-okafor", "2026-11-18T10:40"))})

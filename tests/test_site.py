@@ -267,6 +267,21 @@ def test_no_drafts_internal_notes_reviewers_or_intake(site: Path, content: Conte
             assert secret not in text, f"{secret!r} leaked into {path.relative_to(site)}"
 
 
+def test_internal_messages_appear_in_no_public_file(site: Path, content: Content) -> None:
+    """A message for neither the status site nor the newsroom (email and Teams to one team)
+    is in no page, list, category, sitemap, feed, API, banner or calendar."""
+    internal = content.messages["2026-05-20-elearning-team-exam-season-rota"]
+    assert internal.approved and set(internal.meta.channels or []) == {"email", "teams"}
+    marks = {internal.id, internal.title, "exam season support rota", "exam-season-rota"}
+    marks.update(line for line in distinctive_lines(internal.body) if len(line) > 30)
+    files = [p for p in site.rglob("*") if p.is_file()]
+    assert any(p.name == "sitemap.xml" for p in files)
+    for path in files:
+        text = path.read_text(errors="replace")
+        for mark in marks:
+            assert mark not in text, f"{mark!r} of an internal message in {path}"
+
+
 EXTERNAL = re.compile(r"^(https?:)?//", re.I)
 
 

@@ -39,10 +39,14 @@ def test_publisher_build_equals_mkdocs_build(tmp_path: Path) -> None:
 
 
 def break_content(content: Path) -> None:
+    """A config error (which blocks the build) plus two message errors (listed with it)."""
     notice = next(content.glob("messages/2026/2026-11-18-student-records-outage/01-*.md"))
     notice.write_text(notice.read_text().replace("type: unplanned-outage", "type: outage", 1))
     story = next(content.glob("messages/2026/*cirrus*.md"))
     story.write_text(story.read_text().replace("title:", "servcies: [email]\ntitle:", 1))
+    services = content / "services.yml"
+    services.write_text(services.read_text().replace(
+        "        area: supporting-services", "        araa: supporting-services", 1))
 
 
 def test_broken_content_fails_mkdocs_build_and_keeps_the_site(demo_copy: Path,
@@ -54,7 +58,8 @@ def test_broken_content_fails_mkdocs_build_and_keeps_the_site(demo_copy: Path,
     result = mkdocs_build(demo_copy, DEMO_NOW, out)
     assert result.returncode == 1
     # One error listing every problem, each as path:line: field: message.
-    assert "3 error(s)" in result.stderr  # the bad type also orphans its follow-up
+    assert "4 error(s)" in result.stderr  # the bad type also orphans its follow-up
+    assert "services.yml" in result.stderr and "araa" in result.stderr
     notice = next(demo_copy.glob("messages/2026/2026-11-18-student-records-outage/01-*.md"))
     line = notice.read_text().splitlines().index("type: outage") + 1
     assert f"{notice.name}:{line}: type:" in result.stderr

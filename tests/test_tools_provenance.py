@@ -149,8 +149,9 @@ def test_policy_switch_makes_check_require_verified_approvals(repo: Repo) -> Non
     assert "approval by r-castellano is not verified" in errors[0]["message"]
     # the approver re-commits the line herself: now it is hers
     text = (repo.root / UPDATE).read_text()
-    (repo.root / UPDATE).write_text(text.replace("at: 2026-11-18T10:30}\n---",
-                                                 "at: 2026-11-18T10:31}\n---"))
+    assert "at: 2026-11-18T10:30, digest: sha256:" in text  # approve pins the text
+    (repo.root / UPDATE).write_text(text.replace("at: 2026-11-18T10:30, digest:",
+                                                 "at: 2026-11-18T10:31, digest:"))
     repo.commit("Approve the monitoring update", ROSA)
     assert repo.run("check", "content").returncode == 0
 

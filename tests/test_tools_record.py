@@ -168,3 +168,27 @@ def test_a_sub_community_message_is_approved_only_with_its_representative(repo: 
     mine = [p for p in json.loads(check.stdout)["problems"]
             if "dental-clinic-pcs" in p["path"] and p["severity"] == "error"]
     assert mine == []
+
+
+def test_approve_refuses_what_would_be_held_and_writes_nothing(repo: Repo) -> None:
+    """Every rule runs for the message at its send time; a finding that would hold it after
+    approval refuses the approval, with the finding and its next action."""
+    path = repo.root / "content/messages/2026/2026-11-18-student-records-outage/04-extension.md"
+    made = repo.run("new", "extension", "--thread", "2026-11-18-student-records-outage",
+                    "--end", "2026-11-18T15:00")
+    assert made.returncode == 0, made.stderr
+    rel = str(path.relative_to(repo.root))
+    for step, person in (("intake", "b-harrington"), ("draft", "a-okafor")):
+        assert repo.run("review", rel, "--step", step, "--by", person).returncode == 0
+    path.write_text(path.read_text().replace("type: extension",
+                                             "type: extension\nchannels: [status, newsletter]"))
+    before = path.read_text()
+    refused = repo.run("approve", rel, "--by", "r-castellano", "--send-at", "2026-11-18T10:40")
+    assert refused.returncode == 1
+    assert "approval refused, nothing was written" in refused.stderr
+    assert "newsletter" in refused.stderr and "next:" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert path.read_text() == before
+    path.write_text(before.replace("channels: [status, newsletter]", "channels: [status]"))
+    done = repo.run("approve", rel, "--by", "r-castellano", "--send-at", "2026-11-18T10:40")
+    assert done.returncode == 0, done.stderr

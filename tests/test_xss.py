@@ -13,7 +13,9 @@ import lxml.etree
 import lxml.html
 import pytest
 from conftest import DEMO_NOW
-from xss_corpus import PAYLOADS, make_content
+from xss_corpus import CONFIG_PAYLOADS, PAYLOADS, TEXT_PAYLOADS, make_content
+
+from publisher.content.safety import TAG_RE
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster",
                   "background", "srcdoc", "{http://www.w3.org/1999/xlink}href"}
@@ -117,8 +119,9 @@ def test_no_executable_script_in_any_feed(site: Path) -> None:
             text = element.text or ""
             if local in ("encoded", "content", "description", "summary"):
                 problems += fragment(text, f"{where} <{local}>")
-            elif local in ("title", "name", "category", "subtitle") and re.search(
-                    r"<[a-zA-Z!/]", text):
+            elif local in ("title", "name", "category", "subtitle") and TAG_RE.search(text):
+                # Text elements: what check lets into a title (a lone "<svg/onload=…" with no
+                # ">", "a<b") is text there; a whole tag never is.
                 problems.append(f"{where}: markup in <{local}>: {text[:60]!r}")
             for name, value in element.attrib.items():
                 if DANGEROUS_SCHEMES.match(value):
@@ -142,3 +145,39 @@ def test_banner_fragment_json_and_badges_are_inert(site: Path) -> None:
         problems = html_problems(tree.getroot(), badge.name)  # type: ignore[arg-type]
         assert problems == []
         assert not tree.xpath("//*[local-name()='script']")
+
+
+def test_config_payloads_are_text_escaped_exactly_once(site: Path) -> None:
+    # The organisation name is on every page (header, <title>), a service name on its page:
+    # parsed, each reads back as exactly what was written, and made no element.
+    home = lxml.html.fromstring((site / "index.html").read_bytes())
+    assert home.findtext(".//title") == CONFIG_PAYLOADS["organisation"]
+    assert CONFIG_PAYLOADS["organisation"] in home.text_content()
+    service = lxml.html.fromstring((site / "services" / "calendar" / "index.html").read_bytes())
+    assert service.findtext(".//title") == (
+        f"{CONFIG_PAYLOADS['service']} - {CONFIG_PAYLOADS['organisation']}")
+    assert not service.xpath("//svg[@onload]") and not home.xpath("//svg[@onload]")
+    thread = next((site / "incidents").glob("*case-01*/index.html"))
+    title = lxml.html.fromstring(thread.read_bytes()).findtext(".//title")
+    assert title.startswith(f"Case 1 {TEXT_PAYLOADS[1]} - ")
+
+
+def test_feed_html_shows_markup_as_text_and_loads_nothing(site: Path) -> None:
+    # A reader renders <description> and content as HTML: what the site shows as text (a
+    # code span with <img onerror>, an escaped <img>) must stay text, with no remote image.
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+    tree = lxml.etree.parse(str(site / "feeds" / "all.xml"), parser)
+    channel = tree.find("channel")
+    assert lxml.html.fragment_fromstring(channel.findtext("description"),
+                                         create_parent="div").text_content() == (
+        f"Every status update and news item from {CONFIG_PAYLOADS['organisation']}.")
+    shown = 0
+    for item in tree.iter("item"):
+        for field in ("description", "{http://purl.org/rss/1.0/modules/content/}encoded"):
+            html = item.findtext(field) or ""
+            root = lxml.html.fragment_fromstring(html, create_parent="div")
+            assert not root.xpath("//img | //svg | //iframe | //object | //embed"), html[:200]
+            assert "evil.example/feed" not in " ".join(
+                v for el in root.iter() for v in el.attrib.values())
+            shown += "onerror=\"alert('feed1')" in root.text_content()
+    assert shown  # the code span's markup reached the feed, as text

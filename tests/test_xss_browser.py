@@ -23,6 +23,31 @@ HOST_PAGE = """<!doctype html>
 """
 
 
+READER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Reader</title></head>
+<body><main id="items"></main><script>
+// What a feed reader that does not sanitise does: item HTML straight into the page.
+async function show(path, entries, fields) {
+  const xml = new DOMParser().parseFromString(await (await fetch(path)).text(), "text/xml");
+  for (const entry of xml.querySelectorAll(entries)) {
+    const article = document.createElement("article");
+    const title = document.createElement("h2");
+    title.textContent = entry.querySelector("title").textContent;
+    article.append(title);
+    for (const field of fields) {
+      const found = entry.getElementsByTagName(field)[0];
+      if (found) article.insertAdjacentHTML("beforeend", found.textContent);
+    }
+    document.getElementById("items").append(article);
+  }
+}
+Promise.all([show("/site/feeds/all.xml", "item", ["description", "content:encoded"]),
+             show("/site/feeds/all.atom", "entry", ["summary", "content"])])
+  .then(() => { document.body.dataset.done = "1"; });
+</script></body></html>
+"""
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -40,6 +65,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     (www / "host.html").write_text(HOST_PAGE)
+    (www / "reader.html").write_text(READER_PAGE)
     (www / "favicon.ico").write_bytes(b"")
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(QuietHandler, directory=str(www)))
@@ -131,4 +157,27 @@ def test_host_page_with_the_corpus_banners_runs_no_injected_code(browser, served
     page.evaluate(POKE)
     assert page.evaluate("() => window.__xss") is None
     assert fired == []
+    context.close()
+
+
+def test_feeds_rendered_as_html_by_a_reader_run_nothing_and_load_nothing(browser,
+                                                                        served) -> None:
+    base, _ = served
+    context = browser.new_context()
+    page = context.new_page()
+    fired: list[str] = []
+    elsewhere: list[str] = []
+    page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: None if request.url.startswith(base)
+            else elsewhere.append(request.url))
+    page.goto(f"{base}reader.html")
+    page.wait_for_selector("body[data-done='1']")
+    assert page.locator("article").count() >= len(PAYLOADS) // 2  # the feeds were rendered
+    assert "alert('feed1')" in page.locator("main").text_content()  # shown as text
+    assert page.locator("main img, main svg, main iframe, main script").count() == 0
+    page.evaluate(POKE)
+    page.wait_for_timeout(50)
+    assert page.evaluate("() => window.__xss") is None
+    assert fired == []
+    assert elsewhere == []  # no remote image, no other host
     context.close()

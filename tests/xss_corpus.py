@@ -53,6 +53,34 @@ entity tricks, control characters, attribute break-outs and markup that mutates 
 
 CONTROL = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\x7f\u2028\u2029"
 
+TEXT_PAYLOADS: list[str] = [
+    "\"'><svg/onload=alert('t1');window.__xss=101 x",
+    "</title <svg/onload=alert('t2') a<b",
+    "&lt;svg onload=alert('t3') &#60;",
+    "' autofocus onfocus='alert(`t4`);window.__xss=104",
+    "javascript:alert('t5')//",
+    "]]><x onload=alert('t6')",
+    "{{ 7*7 }} {% raw %} ${alert('t7')}",
+    "< 5 Mbps & a<b \"quoted\"",
+]
+"""Hostile text with no HTML tag in it: what titles, summaries and config names may hold
+(``check`` refuses tags there). Each must come out as the very same text, escaped once."""
+
+CONFIG_PAYLOADS = {
+    "organisation": "Test University \"'><svg/onload=alert('org');window.__xss=201 a<b",
+    "service": "Calendar </title <svg/onload=alert('svc');window.__xss=202",
+    "group": "Collaboration ' onmouseover='alert(`grp`)",
+    "audience": "Students \"><svg/onload=alert('aud') &lt;svg",
+}
+"""Config-field payloads: the organisation name is on every page and feed."""
+
+FEED_BODY = (
+    "Feed `<img src=x onerror=\"alert('feed1');window.__xss=301\">` code span, "
+    "&lt;img src=https://evil.example/feed2.png onerror=alert('feed2')&gt; escaped, "
+    "![remote](https://evil.example/feed3.png) image.\n"
+)
+"""Markup shown as text on the site, which feeds once carried as live HTML."""
+
 
 def _one_line(text: str) -> str:
     """Titles must be one line (the loader rejects control characters there, rightly)."""
@@ -63,19 +91,30 @@ def _yaml(text: str) -> str:
     return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
 def make_content(target: Path) -> Path:
-    """A copy of the mini fixture with every payload in open incidents and news stories."""
+    """A copy of the mini fixture with every payload in open incidents and news stories:
+    tag payloads in bodies, tag-free hostile text in titles, summaries and config names."""
     shutil.copytree(MINI, target)
-    services = target / "services.yml"
-    services.write_text(services.read_text().replace(
-        "name: Calendar\n", f"name: {_yaml('Calendar ' + _one_line(PAYLOADS[1]))}\n", 1))
-    audiences = target / "audiences.yml"
-    audiences.write_text(audiences.read_text().replace(
-        "name: Students\n", f"name: {_yaml('Students ' + _one_line(PAYLOADS[0]))}\n", 1))
+    _replace(target / "organisation.yml", "name: Test University\n",
+             f"name: {_yaml(CONFIG_PAYLOADS['organisation'])}\n")
+    _replace(target / "services.yml", "name: Calendar\n",
+             f"name: {_yaml(CONFIG_PAYLOADS['service'])}\n")
+    _replace(target / "services.yml", "name: Collaboration\n",
+             f"name: {_yaml(CONFIG_PAYLOADS['group'])}\n")
+    _replace(target / "audiences.yml", "name: Students\n",
+             f"name: {_yaml(CONFIG_PAYLOADS['audience'])}\n")
     folder = target / "messages" / "2026"
     for index, payload in enumerate(PAYLOADS, start=1):
         incident = index % 2 == 1
-        title = _one_line(f"Case {index} {payload}")[:180]
+        text = TEXT_PAYLOADS[index % len(TEXT_PAYLOADS)]
+        title = f"Case {index} {text}"
+        payload = _one_line(payload)  # control characters are refused by check
         short = payload[:60]
         front = [
             f"title: {_yaml(title)}",
@@ -90,7 +129,7 @@ def make_content(target: Path) -> Path:
         front += [
             "audiences: [students]",
             "send_at: 2026-11-18T09:30",
-            f"summary: {_yaml('Summary ' + payload)}",
+            f"summary: {_yaml('Summary ' + text)}",
             f"sms: {_yaml('SMS ' + short)}",
             f"social: {_yaml('Social ' + short)}",
             "workflow:",
@@ -100,7 +139,8 @@ def make_content(target: Path) -> Path:
             "    - {step: draft, by: casey-lead, at: 2026-11-18T09:20}",
             "    - {step: approval, by: dev-delegate, at: 2026-11-18T09:25}",
         ]
-        body = f"Body {payload}\n\n{payload}\n\n- item {payload}\n\n> {payload}\n"
+        body = (f"Body {payload}\n\n{payload}\n\n- item {payload}\n\n> {payload}\n\n"
+                + FEED_BODY)
         (folder / f"2026-11-18-case-{index:02d}.md").write_text(
             "---\n" + "\n".join(front) + "\n---\n" + body, encoding="utf-8")
     return target

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..check import CheckResult, check, load_checked
 from ..errors import Problem
 from ..status import LIGHTS, evaluate
-from .options import CONTENT_ARG, now_option, reported, resolve_now
+from .options import CONTENT_ARG, now_option, print_held, reported, resolve_now
 from .schema import write_schemas
 
 ICONS = {"check": "✔", "wrench": "🔧", "alert": "▲", "alert-octagon": "◆", "close-octagon": "✖"}
@@ -62,6 +62,7 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
             "errors": len(result.errors),
             "warnings": len(result.warnings),
             "messages": len(result.content.messages) if result.content else 0,
+            "held": sorted(result.held),
             "problems": [p.as_dict() for p in result.problems],
         }, indent=2))
     else:
@@ -84,10 +85,11 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
               show_default=True)
 @reported
 def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
-    """Show the traffic lights at --now as a table."""
+    """Show the traffic lights at --now as a table (held messages left out, listed)."""
     now = resolve_now(now_text)
     result = load_checked(content_dir, now)
     assert result.content is not None
+    print_held(result.held)
     report = evaluate(result.content, now)
     if fmt == "json":
         click.echo(json.dumps({

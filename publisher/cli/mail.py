@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .options import CONTENT_ARG, now_option, reported, resolve_now
 
@@ -30,15 +31,18 @@ from .options import CONTENT_ARG, now_option, reported, resolve_now
               help="With --dry-run: print each email's headers, text and HTML parts.")
 @click.option("--verbose", "-v", is_flag=True,
               help="List every held-back message and every direct-recipient batch.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any due message is held by an error (the rest is still sent).")
 @reported
 def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend: tuple[str, ...],
                  max_age: float, transport: str | None, lock_timeout: float,
-                 show: bool, verbose: bool) -> None:
+                 show: bool, verbose: bool, strict: bool) -> None:
     """Email approved, due messages (and post them to Teams/Slack webhooks), exactly once.
 
     Prints what goes to whom and why anything else is held back. Every delivery is recorded
-    in CONTENT_DIR/ledger (commit it) and every sent email in CONTENT_DIR/archive. Exit code 1
-    when anything failed or is unknown, now or from an earlier run.
+    in CONTENT_DIR/ledger (commit it) and every sent email in CONTENT_DIR/archive. A message
+    with an error is held (listed with why) and the rest is sent. Exit code 1 when anything
+    failed or is unknown, now or from an earlier run (or, with --strict, when one is held).
     """
     from ..mail.run import Options, print_summary, send
 
@@ -51,7 +55,70 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
         raise click.UsageError("--show prints what a --dry-run would send; add --dry-run")
     summary = send(content_dir, now, options, console)
     print_summary(console, summary)
-    sys.exit(0 if summary.ok else 1)
+    held = any(h.kind == "blocked" for h in summary.plan.held)
+    sys.exit(0 if summary.ok and not (strict and held) else 1)
+
+
+@click.command("remind")
+@CONTENT_ARG
+@now_option
+@click.option("--dry-run", is_flag=True, help="List who would be reminded; send nothing.")
+@click.option("--transport", type=click.Choice(["outbox", "smtp"]), default=None,
+              help="Override email.transport from organisation.yml.")
+@reported
+def remind_command(content_dir: Path, now_text: str | None, dry_run: bool,
+                   transport: str | None) -> None:
+    """Email the person who must act on each duty overdue or due within the hour, once.
+
+    Duties: an acknowledgment, extension, all-clear or post-incident review a thread owes, or
+    a pending approval. Each goes to the first available person in the role's chain and is
+    recorded in CONTENT_DIR/ledger/reminders.jsonl (commit it) so it is never sent twice.
+    """
+    from ..check import check
+    from ..errors import ContentError
+    from ..mail.compose import sender_address
+    from ..mail.run import outbox_dir
+    from ..mail.transport import make_transport
+    from ..workflow.remind import duties, email, record, reminded
+
+    now = resolve_now(now_text)
+    result = check(content_dir, now)
+    if result.unpublishable() or result.content is None:
+        raise ContentError(result.errors or result.problems)
+    content = result.content
+    done = reminded(content_dir)
+    todo = [d for d in duties(result, now) if d.key not in done]
+    if not todo:
+        click.echo("No duty to remind anyone of.")
+        return
+    settings = content.organisation.email
+    sender = make_transport(transport or settings.transport, settings.smtp,
+                            outbox_dir(content_dir, settings.outbox))
+    failed = 0
+    try:
+        for duty in todo:
+            person = content.people.get(duty.person_id or "")
+            if person is None or not person.email:
+                click.echo(f"nobody to remind: {duty.message.id}: {duty.what} "
+                           "(no one available in the role's chain, or no email): escalate",
+                           err=True)
+                failed += 1
+                continue
+            click.echo(f"{'would remind' if dry_run else 'reminding'} {person.name} "
+                       f"<{person.email}>: {duty.message.id}: {duty.what}")
+            if dry_run:
+                continue
+            mail = email(content, duty, person.email, now)
+            outcome = sender.send(sender_address(content), [person.email], mail.as_bytes(),
+                                  f"remind-{duty.key}")
+            if outcome.state == "sent":
+                record(content_dir, duty, person.email, now)
+            else:
+                failed += 1
+                click.echo(f"  not sent ({outcome.state}): {outcome.detail}", err=True)
+    finally:
+        sender.close()
+    sys.exit(1 if failed else 0)
 
 
 @click.command("archive")
@@ -81,8 +148,8 @@ def archive_command(content_dir: Path, fmt: str) -> None:
             f"  [red]({', '.join(sorted(states - settled))})[/]"
         console.print(f"[bold]{data.get('first_sent') or 'not sent'}[/]  {data['message']} "
                       f"r{data['revision']}  {data.get('message_id', '')}{flag}")
-        console.print(f"    subject: {data.get('subject', '')}")
-        console.print(f"    to: {', '.join(record.to) or '-'}")
+        console.print(f"    subject: {escape(str(data.get('subject', '')))}")
+        console.print(f"    to: {escape(', '.join(record.to)) or '-'}")
         if record.open:
             # Until an operator acts (resend, `publisher ledger resolve`), say who is missing.
             counts = ", ".join(f"{n} {state}" for state, n in sorted(record.open.items()))
@@ -188,9 +255,13 @@ def ledger_rebuild(content_dir: Path, now_text: str | None) -> None:
 @reported
 def ledger_move(content_dir: Path, old_id: str, new_id: str) -> None:
     """Carry the ledger of message OLD over to NEW after its file was renamed or moved."""
-    from ..workflow.new import _carry_ledger
+    from ..mail.ledger import Ledger
 
-    count = _carry_ledger(content_dir, old_id, new_id)
+    ledger = Ledger(content_dir)
+    try:
+        count = ledger.carry(old_id, new_id)
+    finally:
+        ledger.close()
     if not count:
         raise_config(f"{old_id}: the send ledger has no events for this message")
     click.echo(f"carried {count} ledger event(s) of {old_id} over to {new_id}; commit the "
@@ -203,4 +274,4 @@ def raise_config(text: str) -> None:
     raise ConfigError(text)
 
 
-COMMANDS: list[click.Command] = [send_command, archive_command, ledger_group]
+COMMANDS: list[click.Command] = [send_command, remind_command, archive_command, ledger_group]

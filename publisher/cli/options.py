@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import clock
-from ..errors import PublisherError
+from ..errors import Problem, PublisherError
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTENT_ARG = click.argument(
@@ -51,3 +51,16 @@ def reported(func: F) -> F:
 
 def resolve_now(now_text: str | None) -> datetime:
     return clock.now(now_text)
+
+
+def print_held(held: dict[str, list[Problem]]) -> None:
+    """List each held message with the errors holding it, on stderr (for the team's eyes)."""
+    if not held:
+        return
+    click.echo(f"held {len(held)} message(s), left out of every output until fixed:", err=True)
+    for message_id, problems in sorted(held.items()):
+        click.echo(f"  {message_id}", err=True)
+        for problem in problems:
+            click.echo(f"    {problem}", err=True)
+            if problem.action:
+                click.echo(f"      next: {problem.action}", err=True)

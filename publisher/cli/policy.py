@@ -78,18 +78,18 @@ def steps_command(message_file: Path, content_dir: Path | None, now_text: str | 
             person = content.people.get(row.by)
             when = content.local(row.at).strftime("%Y-%m-%d %H:%M") if row.at else ""
             who = f"{person.name if person else row.by}, {when}"
-            table.add_row(Text("✔ done", style="green"), row.step, roles, Text(who))
+            table.add_row(Text("✔ done", style="green"), Text(row.step), roles, Text(who))
         elif row.done:
-            table.add_row(Text("✔ done", style="green"), row.step, roles, "by the pipeline")
+            table.add_row(Text("✔ done", style="green"), Text(row.step), roles, "by the pipeline")
         elif row.automatic:  # nobody's to-do: `publisher send` does it at the send time
-            table.add_row(Text("⟳ auto", style="dim"), row.step, "automatic",
+            table.add_row(Text("⟳ auto", style="dim"), Text(row.step), "automatic",
                           "by the pipeline at the send time")
         else:
             due = (f", due {content.local(row.due):%Y-%m-%d %H:%M}" if row.due else "")
             late = " (overdue)" if row.overdue else ""
             who = f"first available: {row.person or 'nobody: name a stand-in'}{due}{late}"
             table.add_row(Text("○ to do", style="red" if row.overdue else "yellow"),
-                          row.step, roles, Text(who))
+                          Text(row.step), roles, Text(who))
     console.print(table)
     for problem in findings:
         style = "red" if problem.is_error else "yellow"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from .options import CONTENT_ARG, now_option, reported, resolve_now
+from ..errors import Problem
+from .options import CONTENT_ARG, now_option, print_held, reported, resolve_now
 
 CONFIG_OPTION = click.option(
     "--config-file", "-f", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -26,16 +27,28 @@ CONFIG_OPTION = click.option(
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               default=Path("build/site"), show_default=True, help="Where the site goes.")
 @CONFIG_OPTION
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any message is held (the rest is still built).")
 @reported
 def build_command(content_dir: Path, now_text: str | None, out: Path,
-                  config_file: Path | None) -> None:
-    """Check the content and build the whole site (pages, feeds, API, banner, calendars)."""
+                  config_file: Path | None, strict: bool) -> None:
+    """Check the content and build the whole site (pages, feeds, API, banner, calendars).
+
+    A message with an error is held: left out of every output and listed here with why;
+    everything else is built and the exit code is 0 (1 with --strict). Only an error in a
+    config file stops the build, and then the previous site stays as it was.
+    """
     from ..build import build
 
     now = resolve_now(now_text)
-    site = build(content_dir, now, out, config_file)
+    held: dict[str, list[Problem]] = {}
+    site = build(content_dir, now, out, config_file, held=held)
     files = sum(1 for p in site.rglob("*") if p.is_file())
     click.echo(f"built {files} files into {out} at {now.isoformat()}")
+    print_held(held)
+    if strict and held:
+        sys.exit(1)
+
 
 
 @click.command("serve")

@@ -211,6 +211,30 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     _record(file, ("approval",), by, content_dir, now_text, at_text, note, True, send_at)
 
 
+@click.command("pin-approvals")
+@CONTENT_ARG
+@click.option("--dry-run", is_flag=True, help="List what would be pinned; write nothing.")
+@reported
+def pin_approvals_command(content_dir: Path, dry_run: bool) -> None:
+    """Record, once, the digest of every approved message approved before digests existed.
+
+    Ties each old approval to the text as it stands now, so any later edit holds the
+    message until it is re-approved. Review the diff and commit it.
+    """
+    from ..workflow.pin import pin_all
+
+    content, _ = load_content(content_dir)
+    if content is None:
+        raise ContentError(_)
+    done, skipped = pin_all(content, write=not dry_run)
+    verb = "would pin" if dry_run else "pinned"
+    for item in done:
+        click.echo(f"{verb} {item.message_id}: {item.step} by {item.by}: {item.digest}")
+    for line in skipped:
+        click.echo(f"not pinned: {line}", err=True)
+    click.echo(f"{verb} {len(done)} approval(s)")
+
+
 # --------------------------------------------------------------------------- pipeline
 
 
@@ -234,6 +258,7 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     import json
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -267,8 +292,8 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
         who = (f"{row.person_name} ({row.role_name})" if row.person_name
                else ("✖ nobody available" + (f" ({row.role_name})" if row.role_name else ""))
                if row.role else "—")
-        table.add_row(due, f"{row.thread_title}\n[dim]{row.message.id}[/]", stage,
-                      row.next_step, who)
+        table.add_row(due, f"{escape(row.thread_title)}\n[dim]{row.message.id}[/]", stage,
+                      Text(row.next_step), Text(who))
     console.print(table)
     if not no_html:
         console.print(f"wrote {html} (internal)")
@@ -335,4 +360,4 @@ def verify_approvals_command(content_dir: Path, files: tuple[Path, ...], all_ste
 
 
 COMMANDS = [new_command, review_command, approve_command, pipeline_command,
-            verify_approvals_command]
+            verify_approvals_command, pin_approvals_command]

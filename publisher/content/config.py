@@ -20,7 +20,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, Severity, relpath
+from .limits import file_problem
 from .model import AudiencesFile, Organisation, PeopleFile, ServicesFile
+from .safety import scan_strings
 from .yamlsource import error_line, line_map, load_yaml
 
 CONFIG_FILES: dict[str, type[BaseModel]] = {
@@ -38,6 +40,8 @@ class Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.scanned: dict[str, set[str]] = {}
+        """Fields per file the raw-text scan reported (pydantic's errors on them are noise)."""
 
     def add(
         self,
@@ -150,10 +154,15 @@ def validation_problems(
     fallback_line: int,
     out: Collector,
     message_id: str = "",
+    reported: set[str] | frozenset[str] = frozenset(),
 ) -> None:
+    """One problem per pydantic error, except on fields in ``reported`` (already reported
+    by the raw-text scan, which says it better)."""
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
         shown, key = _dotted(loc)
+        if key in reported:
+            continue
         line = fallback_line
         probe = key
         while probe:
@@ -169,10 +178,25 @@ def validation_problems(
 
 
 def read_yaml(path: Path, out: Collector) -> tuple[Any, str] | None:
+    """A config file's data, or None with the reason added to ``out``: a symlink leaving
+    the content folder, a file over the size limit or broken YAML is never read on."""
     source = relpath(path)
+    refused = file_problem(path, path.parent)
+    if refused:
+        out.add(source, 1, "(file)", refused, code="L-io")
+        return None
+    text = ""
     try:
         text = path.read_text(encoding="utf-8")
-        return load_yaml(text), source
+        data = load_yaml(text)
+        lines = line_map(data)
+        for field, reason in scan_strings(data):
+            probe = field
+            while probe and probe not in lines:
+                probe = probe.rpartition(".")[0]
+            out.add(source, lines.get(probe, 1), field, reason, code="L-text")
+            out.scanned.setdefault(source, set()).add(field)
+        return data, source
     except yaml.YAMLError as exc:
         out.add(source, error_line(exc, 0, text), "(yaml)",
                 f"malformed YAML: {yaml_reason(exc, 0, text)}", code="L-yaml")
@@ -211,7 +235,8 @@ def validate_config(root: Path, out: Collector) -> tuple[dict[str, Any], dict[st
         try:
             models[name] = model.model_validate(data)
         except ValidationError as exc:
-            validation_problems(exc, model, source, raw[name][2], 1, out)
+            validation_problems(exc, model, source, raw[name][2], 1, out,
+                                reported=out.scanned.get(source, set()))
     return models, raw
 
 

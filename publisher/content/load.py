@@ -36,6 +36,7 @@ from .config import (
     validation_problems,
     yaml_reason,
 )
+from .limits import body_problems, file_problem
 from .model import (
     CLOSED_STATUSES,
     INCIDENT_STATUSES,
@@ -50,6 +51,7 @@ from .model import (
     ThreadKind,
     Window,
 )
+from .safety import scan_strings
 from .yamlsource import LineDict, error_line, line_map, load_yaml
 
 __all__ = ["CONFIG_FILES", "Collector", "load_content", "split_front_matter",
@@ -58,7 +60,8 @@ __all__ = ["CONFIG_FILES", "Collector", "load_content", "split_front_matter",
 YEAR_RE = re.compile(r"^\d{4}$")
 INHERITED = ("title", "services", "status", "impact", "audiences", "channels", "major_incident")
 """Front-matter fields a follow-up message takes from the message before it when left out."""
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+"""A line break or control character: not allowed in a one-line value (``publisher new``)."""
 LAYOUT_HINT = "messages/YYYY/<thread>.md or messages/YYYY/<thread>/<message>.md"
 
 
@@ -87,6 +90,20 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return rest[:start], rest[end + 1:], rest.count("\n", 0, start) + 3
 
 
+MAX_ID = 80
+"""Longest thread id or message file name: ids become URLs, file names and Message-IDs."""
+
+
+def _line_of(lines: dict[str, int], field: str, fallback: int) -> int:
+    """The line of ``field`` or of its nearest parent that has one."""
+    probe = field
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        probe = probe.rpartition(".")[0]
+    return fallback
+
+
 def _thread_id_for(rel: Path) -> tuple[str, str] | None:
     """(thread id, message stem) from a path relative to ``messages/``; None if misplaced."""
     parts = list(rel.parts)
@@ -99,14 +116,23 @@ def _thread_id_for(rel: Path) -> tuple[str, str] | None:
     return None
 
 
-def _scan(root: Path) -> list[tuple[str, ...]]:
+def _scan(root: Path, out: Collector) -> list[tuple[str, ...]]:
     """Every file under ``root`` as path parts relative to it, in path order (one walk of the
-    tree; pathlib's rglob, sorting and relative_to were a large share of loading time)."""
+    tree; pathlib's rglob, sorting and relative_to were a large share of loading time).
+
+    Symlinked folders are not followed (``os.walk``'s default): a warning names each, since
+    the messages in it are not read. Symlinked files are checked when read (``limits``)."""
     found: list[tuple[str, ...]] = []
-    for directory, _, names in os.walk(root):
+    sources = _Sources(root)
+    for directory, folders, names in os.walk(root):
         rel = os.path.relpath(directory, root)
         prefix = () if rel == "." else tuple(rel.split(os.sep))
         found.extend((*prefix, name) for name in names)
+        for folder in folders:
+            if os.path.islink(os.path.join(directory, folder)):
+                out.add(sources((*prefix, folder)), 0, "(folder)", "a symbolic link to a folder"
+                        " is not followed: nothing in it is read (allowed: real folders)",
+                        Severity.WARNING, code="L-io")
     found.sort()
     return found
 
@@ -158,10 +184,15 @@ def _parse_message(
         return None
     thread_id, stem = placed
     for label, ident in (("thread folder or file name", thread_id), ("file name", stem)):
-        if ident and not ID_RE.match(ident):
-            out.add(source, 1, "(file)", f"{label} {ident!r} is not a valid id (allowed: "
-                    "lowercase letters, digits and '-')", code="L-layout")
+        if ident and (not ID_RE.match(ident) or len(ident) > MAX_ID):
+            out.add(source, 1, "(file)", f"{label} {ident[:90]!r} is not a valid id (allowed: "
+                    f"lowercase letters, digits and '-', at most {MAX_ID} characters)",
+                    code="L-layout")
             return None
+    refused = file_problem(path, sources.root)
+    if refused:
+        out.add(source, 1, "(file)", refused, code="L-io")
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -180,11 +211,22 @@ def _parse_message(
             lines = line_map(data)  # JSON keeps no line numbers: store them alongside
             parsed_cache.pack.put(key, [data, lines, body, body_line])
     message_id = f"{thread_id}/{stem}" if stem else thread_id
+    lines = lines or line_map(data)
+    scanned = set()
+    for field, reason in scan_strings(data):  # control characters, in any field
+        out.add(source, _line_of(lines, field, 2), field, reason, code="L-text",
+                message_id=message_id)
+        scanned.add(field)
+    broken = bool(scanned)
+    for line, reason in body_problems(body, body_line):  # size, nesting, '[' per paragraph
+        out.add(source, line, "(body)", reason, code="L-body", message_id=message_id)
+        broken = True
     try:
         meta = FrontMatter.model_validate(data, context=context)
     except ValidationError as exc:
-        validation_problems(exc, FrontMatter, source, lines or line_map(data), 2, out,
-                            message_id)
+        validation_problems(exc, FrontMatter, source, lines, 2, out, message_id, scanned)
+        return None
+    if broken:
         return None
     joined = meta.thread
     if joined and stem == "":
@@ -347,9 +389,6 @@ def _check_message(message: Message, thread: Thread, known: dict[str, set[str] |
 
     if not meta.title:
         add("title", "required field is missing (the first message of a thread needs a title)")
-    elif CONTROL_RE.search(meta.title):
-        add("title", "contains a line break or control character (a title becomes an email "
-            "Subject header; allowed: one line of text)")
     # Inherited services and audiences were checked on the message that wrote them.
     for service in meta.services if message.wrote("services") else ():
         ref(f"services.{service}", service, "services")
@@ -412,7 +451,7 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
         if read is not None and isinstance(read[0], dict):
             policy_source = read[0]
     sources = _Sources(root)
-    files = _scan(root)
+    files = _scan(root, out)
     for parts in files:
         if parts[0] == "messages":
             continue

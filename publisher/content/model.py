@@ -27,11 +27,29 @@ from pydantic import (
     model_validator,
 )
 
+from .safety import (
+    HeaderTitle,
+    MailAddress,
+    Mailbox,
+    OneLine,
+    PlainLine,
+    PlainText,
+    Unsubscribe,
+    WebUrl,
+    one_line,
+)
 from .yamlsource import line_map
+
+YEARS = (1971, 2999)
+"""Years an instant may fall in: far enough from datetime's limits that converting between
+timezones and adding durations never overflows (year 1 crashed the build)."""
 
 
 def _localise(value: datetime, info: ValidationInfo) -> datetime:
     # A time written without an offset means the organisation's local time (docs/authoring.md).
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"{value.isoformat()} is out of range (allowed: years {YEARS[0]} to "
+                         f"{YEARS[1]})")
     if value.tzinfo is None:
         tz = (info.context or {}).get("tz") or ZoneInfo("UTC")
         value = value.replace(tzinfo=tz)
@@ -216,6 +234,17 @@ class Impact(StrEnum):
 # --------------------------------------------------------------------------- configuration
 
 
+def _inside_content(value: str) -> str:
+    # A CSV path is relative to content/ and stays inside it: an editor of audiences.yml must
+    # not make the mailer read (and send to) whatever file the machine holds.
+    one_line(value)
+    parts = value.replace("\\", "/").split("/")
+    if not value or value.startswith(("/", "~")) or ".." in parts or ":" in value:
+        raise ValueError(f"{value[:80]!r} is not a path inside the content folder (allowed: "
+                         "a relative path such as lists/key-users.csv, without '..')")
+    return value
+
+
 class Period(Strict):
     """A span of days, inclusive, e.g. a person's leave."""
 
@@ -266,10 +295,10 @@ class SmtpSettings(Strict):
 
 
 class EmailSettings(Strict):
-    sender: str = Field(alias="from")
-    reply_to: str | None = None
+    sender: Mailbox = Field(alias="from")
+    reply_to: Mailbox | None = None
     footer: str = ""
-    list_unsubscribe: str | None = None
+    list_unsubscribe: Unsubscribe | None = None
     list_unsubscribe_post: bool = False
     transport: Literal["outbox", "smtp"] = "outbox"
     outbox: str = "build/outbox"
@@ -278,14 +307,14 @@ class EmailSettings(Strict):
 
 
 class Organisation(Strict):
-    name: str
-    short_name: str = ""
-    site_url: str = Field(pattern=r"^https?://")
+    name: PlainLine
+    short_name: PlainLine = ""
+    site_url: WebUrl
     timezone: str = "UTC"
     business_hours: BusinessHours = BusinessHours()
     email: EmailSettings
-    contact_url: str | None = None
-    social_accounts: dict[str, str] = {}
+    contact_url: WebUrl | None = None
+    social_accounts: dict[str, PlainLine] = {}
 
     @field_validator("timezone")
     @classmethod
@@ -307,13 +336,13 @@ class Organisation(Strict):
 
 class Service(Strict):
     id: Id
-    name: str
-    description: str = ""
-    area: str = "other"
+    name: PlainLine
+    description: PlainText = ""
+    area: PlainLine = "other"
     """Service area from the major-incident "audiences for services affected" table."""
     managers: list[Id] = []
     """Ordered responsibility chain: service manager, project manager, their manager."""
-    subscribers: str | None = None
+    subscribers: MailAddress | None = None
     """A list address that receives every message about this service."""
     subscribe: Annotated[str, WithJsonSchema({"type": "string", "pattern": SUBSCRIBE_PATTERN,
                                               "maxLength": 500})] | None = None
@@ -321,7 +350,7 @@ class Service(Strict):
     to the list's *request* address. Shown on the service page as "Subscribe by email"."""
     audiences: list[Id] = []
     """Who uses the service; empty means everyone (used by the audience-fit rule)."""
-    aliases: list[str] = []
+    aliases: list[PlainLine] = []
 
     @field_validator("subscribe")
     @classmethod
@@ -346,8 +375,8 @@ class Service(Strict):
 
 class ServiceGroup(Strict):
     id: Id
-    name: str
-    description: str = ""
+    name: PlainLine
+    description: PlainText = ""
     services: list[Service]
 
 
@@ -359,11 +388,11 @@ class Webhook(Strict):
 
 class Audience(Strict):
     id: Id
-    name: str
-    description: str = ""
-    address: str | None = None
+    name: PlainLine
+    description: PlainText = ""
+    address: MailAddress | None = None
     """Distribution-list address (LISTSERV, Mailman…) that fans out to the audience."""
-    recipients_csv: str | None = None
+    recipients_csv: Annotated[str, AfterValidator(_inside_content)] | None = None
     """Optional CSV of direct recipients (column ``email``), sent in batches."""
     smaller_group: bool = False
     """A smaller subset of the community: the Comms Control review may be skipped."""
@@ -379,9 +408,9 @@ class GitIdentity(Strict):
 
 class Person(Strict):
     id: Id
-    name: str
-    title: str = ""
-    email: str | None = None
+    name: PlainLine
+    title: PlainLine = ""
+    email: MailAddress | None = None
     git: list[GitIdentity] = []
     unavailable: list[Period] = []
 
@@ -391,8 +420,8 @@ class Person(Strict):
 
 class Role(Strict):
     id: Id
-    name: str
-    description: str = ""
+    name: PlainLine
+    description: PlainText = ""
     chain: list[Id] = []
     """Ordered fallback chain: the first available person holds the role."""
     per_service: bool = False
@@ -422,10 +451,12 @@ class Window(Strict):
 
 
 class Step(Strict):
-    step: str
+    step: PlainLine
     by: Id
     at: Instant
     note: str = ""
+    digest: str = ""
+    """On an approval: the digest of the text approved (``policy.digest``)."""
 
 
 class Workflow(Strict):
@@ -433,8 +464,8 @@ class Workflow(Strict):
     intake: Instant | None = None
     stage: Stage = Stage.DRAFT
     steps: list[Step] = []
-    template: str | None = None
-    reminder_of: str | None = None
+    template: OneLine | None = None
+    reminder_of: OneLine | None = None
     """Message id of the approved message this reminder repeats."""
     exception: WorkflowException | None = None
     justification: str | None = None
@@ -442,6 +473,8 @@ class Workflow(Strict):
     director_requested_review: bool = False
     on_behalf_of: Id | None = None
     """The VIP (or CISO) a message is sent for."""
+    change_reference: str | None = None
+    """The change an emergency-change exception is for (e.g. the change record's number)."""
     security_related: bool = False
 
 
@@ -474,9 +507,9 @@ class FrontMatter(Strict):
     """Everything a message file may say. Fields left out of a follow-up message in a
     thread are inherited from the message before it (see ``load``)."""
 
-    title: str | None = None
+    title: HeaderTitle | None = None
     type: MessageType
-    thread: str | None = None
+    thread: Id | None = None
     services: Annotated[dict[Id, ComponentStatus], WithJsonSchema({
         "anyOf": [
             {"type": "object", "propertyNames": {"pattern": r"^[a-z0-9][a-z0-9-]*$"},
@@ -498,9 +531,9 @@ class FrontMatter(Strict):
     audiences: list[Id] | None = None
     channels: list[Channel] | None = None
     send_at: Instant | None = None
-    summary: str | None = None
-    categories: list[str] = []
-    revision: int = Field(default=1, ge=1)
+    summary: PlainText | None = None
+    categories: list[PlainLine] = []
+    revision: int = Field(default=1, ge=1, le=999_999)
     workflow: Workflow = Workflow()
     major_incident: MajorIncident | None = None
     sms: str | None = None
@@ -564,6 +597,9 @@ class Message:
     order: int = 0
     data: Any = field(default=None, repr=False, compare=False)
     """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+    held: bool = False
+    """Set by ``check`` when the message has an error: it is then in no output and no send,
+    while everything else publishes (one bad message holds only itself)."""
 
     def wrote(self, name: str) -> bool:
         """Whether this file itself sets a top-level field (rather than inheriting it)."""
@@ -602,9 +638,16 @@ class Message:
         """Whether this message ends its thread: a closing status, or an all-clear."""
         return self.meta.status in CLOSED_STATUSES or self.type is MessageType.ALL_CLEAR
 
+    @property
+    def is_public(self) -> bool:
+        """For the status site or the newsroom: only such messages appear in public files.
+        A message for, say, email and Teams only (an internal team notice) is in none."""
+        channels = self.meta.channels
+        return channels is None or bool({Channel.STATUS, Channel.NEWS} & set(channels))
+
     def is_published(self, now: datetime) -> bool:
-        """Approved and due: the only messages any output ever shows or sends."""
-        return self.approved and self.send_at is not None and self.send_at <= now
+        """Approved, not held and due: the only messages any output ever shows or sends."""
+        return self.approved and not self.held and self.send_at is not None and self.send_at <= now
 
 
 @dataclass

@@ -106,7 +106,12 @@ class _Builder:
             if node.tag == _STR:
                 return node.value
             construct = _SCALARS.get(node.tag) or _SCALARS[None]
-            return construct(self.loader, node)
+            try:
+                return construct(self.loader, node)
+            except (ValueError, OverflowError) as exc:  # e.g. an int of 5,000 digits
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{node.value[:20]!r}… cannot be read ({str(exc)[:60]})",
+                    node.start_mark) from exc
         ident = id(node)
         if ident in self.done:
             return self.done[ident]
@@ -158,13 +163,63 @@ class _Builder:
         return result
 
 
+MAX_NODES = 100_000
+"""Most values a YAML file may hold once aliases and ``<<`` merges are expanded: a 6 KB
+"billion laughs" file expands to billions and took minutes and gigabytes."""
+MAX_DEPTH = 40
+"""Deepest nesting of mappings and lists (none of our files needs more than five)."""
+
+
+def _limit(node: yaml.Node) -> None:
+    """Refuse a node tree that expands past ``MAX_NODES`` or nests past ``MAX_DEPTH``.
+
+    Counts each alias at its full expanded size (memoised per node, so the count itself is
+    linear in the file), iteratively, so a deep file cannot exhaust the stack here."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, done = stack.pop()
+        ident = id(current)
+        if ident in sizes and not done:
+            continue
+        if depth > MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", current.start_mark)
+        if isinstance(current, yaml.ScalarNode):
+            sizes[ident] = 1
+            continue
+        children = ([n for pair in current.value for n in pair]
+                    if isinstance(current, yaml.MappingNode) else list(current.value))
+        if done:
+            sizes[ident] = 1 + sum(sizes.get(id(child), 0) for child in children)
+            if sizes[ident] > MAX_NODES:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"more than {MAX_NODES:,} values once aliases (*name) and "
+                    "merges (<<) are expanded", current.start_mark)
+            continue
+        sizes[ident] = 0  # in progress: a recursive alias counts nothing (and is refused later)
+        stack.append((current, depth, True))
+        stack.extend((child, depth + 1, False) for child in children
+                     if id(child) not in sizes)
+
+
 def load_yaml(text: str, line_offset: int = 0) -> Any:
-    """Parse one YAML document; lines in the result are shifted by ``line_offset``."""
+    """Parse one YAML document; lines in the result are shifted by ``line_offset``.
+
+    Bounded: ``MAX_NODES`` values after expansion, ``MAX_DEPTH`` levels; a number too long to
+    read (thousands of digits) is a YAML error too, never a crash."""
     loader = LineLoader(text)
     loader.line_offset = line_offset
     try:
         node = loader.get_single_node()
-        return None if node is None else _Builder(loader, line_offset).build(node)
+        if node is None:
+            return None
+        _limit(node)
+        try:
+            return _Builder(loader, line_offset).build(node)
+        except (ValueError, OverflowError, RecursionError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a value cannot be read ({str(exc)[:80]})", node.start_mark) from exc
     finally:
         loader.dispose()
 

@@ -13,15 +13,15 @@ Each delivery has a stable key; the ledger records state per key.
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from ..content.model import Content, Message
+from ..text.recipients import csv_recipients
 
 Kind = Literal["lists", "direct", "webhook"]
+
 
 
 @dataclass(frozen=True)
@@ -54,23 +54,6 @@ class Addressing:
     """Why part of a message cannot be addressed (missing CSV, webhook URL not set…)."""
 
 
-def _csv_recipients(path: Path) -> tuple[list[str], str]:
-    """Addresses from a CSV with an ``email`` column, deduplicated, in file order."""
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()[:12]
-    seen: dict[str, None] = {}
-    reader = csv.DictReader(raw.decode("utf-8-sig").splitlines())
-    if reader.fieldnames is None or "email" not in [f.strip().lower() for f in
-                                                    reader.fieldnames]:
-        raise ValueError("no 'email' column")
-    column = next(f for f in reader.fieldnames if f.strip().lower() == "email")
-    for row in reader:
-        address = (row.get(column) or "").strip()
-        if address and "\r" not in address and "\n" not in address:
-            seen.setdefault(address.lower(), None)
-    return list(seen), digest
-
-
 def address(content: Content, message: Message, include_webhooks: bool = True,
             environ: dict[str, str] | None = None) -> Addressing:
     """Every delivery of ``message``, in a stable order."""
@@ -98,8 +81,8 @@ def address(content: Content, message: Message, include_webhooks: bool = True,
                 continue
             path = content.root / audience.recipients_csv
             try:
-                recipients, digest = _csv_recipients(path)
-            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                recipients, digest = csv_recipients(path, content.root)
+            except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
                 out.problems.append(f"audience {audience.id}: recipients_csv "
                                     f"{audience.recipients_csv}: {exc}")
                 continue

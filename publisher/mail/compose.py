@@ -25,7 +25,7 @@ from markupsafe import Markup
 from .. import templates
 from ..content.model import Channel, Content, Message, Thread
 from ..content.urls import absolute, message_path
-from ..text.headers import message_id, refuse_unsafe, subject
+from ..text.headers import message_id, refuse_unsafe, subject, verify_header_bytes
 from ..text.markup import plain, to_html
 
 FAQ_HEADINGS = (
@@ -171,6 +171,7 @@ def compose(content: Content, thread: Thread, message: Message, now: datetime,
         email[name] = value
     email.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     email.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    verify_header_bytes(email.as_bytes(), list(headers))  # before any send, any Python
     return Composed(message, subj, mid, email, html, text)
 
 

@@ -219,6 +219,26 @@ class Ledger:
         if self._entries is not None:
             self._apply(event)
 
+    def carry(self, old_id: str, new_id: str) -> int:
+        """Copy the events of a message whose file moved to its new id (under the lock).
+
+        The ledger knows messages by id: without this, a message sent under its old id
+        would look unsent under the new one and go out again. Returns how many were carried.
+        """
+        old_file = message_file(self.root, old_id)
+        if not old_file.exists():
+            return 0
+        with self.lock():
+            events = [{**event, "message": new_id, "renamed_from": old_id}
+                      for event in _read_events(old_file) if event.get("message") == old_id]
+            fd = self._fd(new_id)
+            for event in events:
+                write_all(fd, (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8"),
+                          f"for {new_id}")
+            self._fsync(fd, new_id)
+            self.reload()
+        return len(events)
+
     def _fsync(self, fd: int, message_id: str) -> None:
         self._dirty.discard(message_id)
         try:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..check import CheckResult, check
@@ -78,11 +79,11 @@ class Options:
 
 
 def checked(root: Path, now: datetime) -> CheckResult:
-    """Run the check; refuse outright on errors that are not about one message."""
+    """Run the check; refuse outright on errors that are not about one message (a message
+    with an error of its own is held: planned as ``blocked`` while the rest goes)."""
     result = check(root, now)
-    general = [p for p in result.errors if not p.message_id]
-    if result.content is None or general:
-        raise ContentError(general or result.problems)
+    if result.unpublishable():
+        raise ContentError(result.errors or result.problems)
     return result
 
 
@@ -116,7 +117,8 @@ def _send(root: Path, now: datetime, options: Options, console: Console) -> Summ
         for outgoing in the_plan.outgoing:
             try:
                 composed = _compose(result, outgoing, now)
-                console.print(f"  rendered {outgoing.message.id}: {composed.subject!r}, "
+                shown = escape(repr(composed.subject))
+                console.print(f"  rendered {outgoing.message.id}: {shown}, "
                               f"{len(composed.email.as_bytes())} bytes, {composed.message_id}",
                               highlight=False)
                 if options.show:
@@ -280,7 +282,7 @@ def _delivery_lines(deliveries: list[Delivery], verbose: bool) -> list[str]:
 def _print_held(console: Console, held: Held) -> None:
     style = {"unknown": "bold red", "failed": "red", "renamed": "bold red",
              "revised": "yellow", "blocked": "yellow"}.get(held.kind, "dim")
-    console.print(f"  [{style}]{held.kind:<12}[/] {held.message.id}: {held.reason}",
+    console.print(f"  [{style}]{held.kind:<12}[/] {held.message.id}: {escape(held.reason)}",
                   highlight=False, soft_wrap=True)
 
 
@@ -312,7 +314,7 @@ def print_summary(console: Console, summary: Summary) -> None:
                       f"in {local_log(summary.root)} (kept out of git)", highlight=False,
                       soft_wrap=True)
     for text in summary.refused_compose:
-        console.print(f"  [red]refused[/] {text}", highlight=False, soft_wrap=True)
+        console.print(f"  [red]refused[/] {escape(text)}", highlight=False, soft_wrap=True)
     for held in summary.plan.attention:
-        console.print(f"  [bold red]needs attention[/] {held.message.id}: {held.reason}",
+        console.print(f"  [bold red]needs attention[/] {held.message.id}: {escape(held.reason)}",
                       highlight=False, soft_wrap=True)

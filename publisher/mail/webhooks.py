@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
+from ..text.markup import without_tags
 from .transport import Backoff, Outcome
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def teams_payload(subject: str, text: str, link: str, facts: list[tuple[str, str
     if facts:
         body.append({"type": "FactSet",
                      "facts": [{"title": name, "value": value} for name, value in facts]})
-    body.append({"type": "TextBlock", "text": text, "wrap": True})
+    body.append({"type": "TextBlock", "text": without_tags(text), "wrap": True})
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard", "version": "1.4", "body": body,
@@ -62,7 +63,7 @@ def slack_payload(subject: str, text: str, link: str, facts: list[tuple[str, str
     if lines:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
     blocks.append({"type": "section", "text": {"type": "mrkdwn",
-                                               "text": _slack_escape(text)[:2900]}})
+                                               "text": _slack_escape(without_tags(text))[:2900]}})
     blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                "text": f"<{link}|Read online>"}})
     return {"text": f"{subject}: {link}", "blocks": blocks}

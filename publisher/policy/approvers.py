@@ -13,6 +13,7 @@ from datetime import datetime
 from ..content import roles
 from ..content.model import Content, Message, Stage
 from ..errors import Problem
+from . import digest
 from .base import finding, role_name, services_of, who, who_text
 from .config import Policy
 from .kinds import RuleRun, per_message, rule_kind
@@ -63,7 +64,7 @@ def check(content: Content, policy: Policy, rule: object, message: Message) -> l
     result, paired = matched(content, policy, message)
     services = services_of(message)
     rule_id = getattr(rule, "id", "")
-    problems: list[Problem] = []
+    problems: list[Problem] = digest.check(content, rule, message)
     for position, (req, done) in enumerate(zip(result.steps, paired, strict=True)):
         if not req.approval or req.automatic:
             continue

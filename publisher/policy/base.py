@@ -49,11 +49,15 @@ class CascadeRow:
 
 
 def finding(message: Message, rule: object, text: str, action: str = "",
-            field: str = "", severity: str | None = None) -> Problem:
-    """A policy finding pinned to a message's file and the line of ``field``."""
+            field: str = "", severity: str | None = None, duty: bool = False) -> Problem:
+    """A policy finding pinned to a message's file and the line of ``field``.
+
+    ``duty``: the finding is a follow-up the thread still owes, not a fault of the message
+    (which therefore is not held for it)."""
     level = Severity(severity or getattr(rule, "severity", None) or "error")
     return Problem(message.source, message.line(field) if field else 1, field or "(policy)",
-                   text, level, getattr(rule, "id", ""), action, message_id=message.id)
+                   text, level, getattr(rule, "id", ""), action, message_id=message.id,
+                   duty=duty)
 
 
 def role_name(content: Content, role_id: str | None) -> str:

@@ -79,6 +79,11 @@ class ExceptionSpec(Strict):
     templates: list[str] = []
     """Preapproved templates (empty: any named template)."""
     requires_reminder_of: bool = False
+    on_behalf_of_roles: list[str] = []
+    """Backing: ``workflow.on_behalf_of`` must name a person holding one of these roles (the
+    leader a VIP message is sent for)."""
+    requires_change_reference: bool = False
+    """Backing: ``workflow.change_reference`` names the change (emergency change)."""
     changed_body_step: StepSpec | None = None
     """A reminder whose text differs from the approved original needs this step too."""
 
@@ -120,6 +125,10 @@ class ApproversRule(RuleBase):
     security_roles: list[str] = []
     representative_exempt_roles: list[str] = []
     """Messages on behalf of a holder of one of these roles skip the representative."""
+    representative_types: list[MessageType] = []
+    """Message types that need a sub-community representative's approval (empty: all)."""
+    missing_digest: SeverityName = "warning"
+    """An approved message whose approval records no digest of its text (older approvals)."""
 
 
 class AcknowledgmentRule(RuleBase):
@@ -129,6 +138,15 @@ class AcknowledgmentRule(RuleBase):
     channels: list[Channel]
     open_severity: SeverityName = "warning"
     responsible_role: str
+    reach_all: list[list[Channel]] = []
+    """Channel groups that reach the whole community when one message uses all of a group
+    (e.g. the status site plus the banner)."""
+    direct_channels: list[Channel] = []
+    """Channels that reach only the message's audiences (email, SMS, Teams): then every
+    audience using an affected service must be among them. Both lists empty: any
+    acknowledgment channel counts as reaching everyone."""
+    everyone_audiences: list[str] = []
+    """Who uses a service whose ``audiences`` in services.yml is empty (everyone)."""
 
 
 class ExtensionRule(RuleBase):

@@ -4,9 +4,10 @@ it — a smaller group, a preapproved template, a reminder of an approved messag
 from __future__ import annotations
 
 from ..content.model import Content, Message, Stage, WorkflowException
+from ..content.roles import chain
 from ..errors import Problem
-from .base import finding
-from .config import ExceptionsRule, Policy
+from .base import finding, role_name
+from .config import ExceptionSpec, ExceptionsRule, Policy
 from .kinds import RuleRun, per_message, rule_kind
 from .workflow import check_steps
 
@@ -47,6 +48,7 @@ def check(content: Content, policy: Policy, rule: ExceptionsRule, message: Messa
             problems.append(finding(
                 message, rule, f"template {wf.template!r} is not preapproved (allowed: "
                 f"{', '.join(spec.templates)})", "follow the full workflow", "workflow.template"))
+    problems += _backing(content, rule, message, spec)
     if spec.requires_reminder_of:
         original = content.messages.get(wf.reminder_of or "")
         if original is None:
@@ -60,6 +62,35 @@ def check(content: Content, policy: Policy, rule: ExceptionsRule, message: Messa
                 "approve the original first", "workflow.reminder_of"))
         # a changed text needs the director: that step is added by the workflow's plan and
         # checked with the other steps
+    return problems
+
+
+def _backing(content: Content, rule: ExceptionsRule, message: Message, spec: ExceptionSpec
+             ) -> list[Problem]:
+    """What must back the exception, as the policy declares it: the leader named, the change
+    referenced."""
+    wf = message.meta.workflow
+    claimed = wf.exception.value if wf.exception else ""
+    problems: list[Problem] = []
+    if spec.on_behalf_of_roles:
+        roles = spec.on_behalf_of_roles
+        wanted = " or ".join(role_name(content, r) for r in roles)
+        if not wf.on_behalf_of:
+            problems.append(finding(
+                message, rule, f"'{claimed}' names no leader it is sent for (needs "
+                f"workflow.on_behalf_of: a person holding the role of {wanted})",
+                "set workflow.on_behalf_of, or remove the exception and follow the full "
+                "workflow", "workflow.exception"))
+        elif not any(wf.on_behalf_of in chain(content, r) for r in roles):
+            problems.append(finding(
+                message, rule, f"'{claimed}': {wf.on_behalf_of} does not hold the role of "
+                f"{wanted}", "name the leader the message is sent for, or follow the full "
+                "workflow", "workflow.on_behalf_of"))
+    if spec.requires_change_reference and not (wf.change_reference or "").strip():
+        problems.append(finding(
+            message, rule, f"'{claimed}' names no change (needs workflow.change_reference: "
+            "the change record it is for)", "set workflow.change_reference, or follow the "
+            "full workflow", "workflow.exception"))
     return problems
 
 

@@ -3,7 +3,7 @@ weeks before the community must know; new service launches 30 to 60 days before 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ..content.model import Content, Message, Stage
 from ..errors import Problem
@@ -43,22 +43,35 @@ def check(content: Content, policy: Policy, rule: LeadTimeRule, message: Message
                         f"{who_text(content, rule.notify_role, target, services)} contacted "
                         "the comms lead)",
                         "workflow")]
-    lead = target - wf.intake
-    if lead < timedelta(days=rule.min_days):
-        earliest = wf.intake + timedelta(days=rule.min_days)
+    # Comms teams count calendar days in their own time zone, not 24-hour periods.
+    intake_day = content.local(wf.intake).date()
+    target_day = content.local(target).date()
+    lead_days = (target_day - intake_day).days
+    if lead_days < rule.min_days:
+        earliest = intake_day + timedelta(days=rule.min_days)
         return [finding(
             message, rule,
-            f"{what} is {lead.days} day(s) after intake ({wf.intake:%Y-%m-%d}); the policy asks "
-            f"for at least {days} days",
-            f"move {field} to {earliest:%Y-%m-%d} or later, or claim an exception "
-            f"(emergency change) with the director's agreement", field)]
-    if rule.max_days is not None and lead > timedelta(days=rule.max_days):
+            f"{what} is {lead_days} day(s) after intake ({intake_day:%Y-%m-%d}); the policy "
+            f"asks for at least {days} days", _advice(content, message, field, earliest), field)]
+    if rule.max_days is not None and lead_days > rule.max_days:
         return [finding(
             message, rule,
-            f"intake ({wf.intake:%Y-%m-%d}) is {lead.days} days before {what}; the policy asks "
+            f"intake ({intake_day:%Y-%m-%d}) is {lead_days} days before {what}; the policy asks "
             f"for {days} to {rule.max_days:g} days", "plan the communications nearer the date",
             "workflow.intake", severity=rule.early_severity)]
     return []
+
+
+def _advice(content: Content, message: Message, field: str, earliest: date) -> str:
+    """Move the date, unless that would put the send after the work itself: then the window
+    moves, or an exception is claimed."""
+    exception = "or claim an exception (emergency change) with the director's agreement"
+    window = message.meta.window
+    start = content.local(window.start).date() if window and window.start else None
+    if field == "send_at" and start is not None and earliest > start:
+        return (f"the window starts {start:%Y-%m-%d}, before {earliest:%Y-%m-%d}: move the "
+                f"window to {earliest:%Y-%m-%d} or later with the service manager, {exception}")
+    return f"move {field} to {earliest:%Y-%m-%d} or later, {exception}"
 
 
 @rule_kind("lead-time")

@@ -73,7 +73,9 @@ def check_thread(content: Content, rule: MajorIncidentRule, thread: Thread, now:
                 problems.append(finding(
                     message, rule, f"a post-incident review needs: {', '.join(missing)}",
                     f"add major_incident.faq.{missing[0]}", "major_incident.faq"))
-        if (not message.is_published(now) and message.meta.workflow.stage.value != "withdrawn"
+        # Whenever the message is in scope, before and after its send time (a check that
+        # went silent a minute after send_at never fired in practice).
+        if (message.meta.workflow.stage.value != "withdrawn"
                 and message.type in rule.update_types):
             problems += _audience_gaps(content, rule, message)
     problems += _review_due(content, rule, thread, now)
@@ -84,8 +86,13 @@ def _audience_gaps(content: Content, rule: MajorIncidentRule, message: Message
                    ) -> list[Problem]:
     area = _area(content, message)
     wanted = rule.areas.get(area or "", [])
+    if not message.wrote("audiences") and message is not content.threads[
+            message.thread_id].first:
+        return []  # inherited audiences are reported once, on the message that set them
     have = set(message.meta.audiences or [])
-    missing = [a for a in wanted if a not in have]
+    notes = (message.meta.internal_notes or "").lower()
+    missing = [a for a in wanted if a not in have and a not in notes
+               and (a not in content.audiences or content.audiences[a].name.lower() not in notes)]
     if not missing:
         return []
     names = ", ".join(content.audiences[a].name for a in missing if a in content.audiences)
@@ -111,7 +118,7 @@ def _review_due(content: Content, rule: MajorIncidentRule, thread: Thread, now: 
         + (": overdue" if late else ""),
         f"write the review (lessons learnt, mitigations now in place): "
         f"{who_text(content, rule.responsible_role, now, services)}",
-        "type", severity=rule.severity if late else "warning")]
+        "type", severity=rule.severity if late else "warning", duty=True)]
 
 
 def cascade_plan(content: Content, policy: Policy, message: Message, now: datetime

@@ -54,10 +54,24 @@ def acknowledgment(content: Content, rule: AcknowledgmentRule, thread: Thread, n
     channels = set(rule.channels)
     acks = [m for m in _live(thread) if m.approved and m.send_at is not None
             and channels & set(m.meta.channels or [])]
-    if acks:
-        return []
     first = thread.first
     open_ = state is None or state.open
+    if acks:
+        left_out = _left_out(content, rule, thread, acks)
+        if not left_out:
+            return []
+        names = ", ".join(content.audiences[a].name if a in content.audiences else a
+                          for a in left_out)
+        whole = " + ".join("/".join(c.value for c in group) for group in rule.reach_all)
+        return [finding(
+            first, rule,
+            f"the acknowledgment does not reach the affected community: left out: {names} "
+            f"(reach everyone with {whole or 'a public channel'}, or send directly to every "
+            "audience that uses the affected services)",
+            f"add {', '.join(left_out)} to the acknowledgment's audiences, or post it on "
+            f"{whole or 'the status site'}: "
+            + who_text(content, rule.responsible_role, now, services_of(first)),
+            "audiences", severity=rule.open_severity if open_ else rule.severity, duty=True)]
     shown = ", ".join(c.value for c in rule.channels)
     return [finding(
         first, rule,
@@ -65,7 +79,29 @@ def acknowledgment(content: Content, rule: AcknowledgmentRule, thread: Thread, n
         f"message in the thread acknowledges it on a broadcast channel ({shown})",
         "send an acknowledgment now: "
         + who_text(content, rule.responsible_role, now, services_of(first)),
-        "channels", severity=rule.open_severity if open_ else rule.severity)]
+        "channels", severity=rule.open_severity if open_ else rule.severity, duty=True)]
+
+
+def _left_out(content: Content, rule: AcknowledgmentRule, thread: Thread,
+              acks: list[Message]) -> list[str]:
+    """Audiences that use the affected services and no acknowledgment reaches ([] when one
+    goes on every channel of a ``reach_all`` group, e.g. the status site plus the banner)."""
+    if not rule.reach_all and not rule.direct_channels:
+        return []  # this organisation counts any acknowledgment channel as reaching everyone
+    for message in acks:
+        channels = set(message.meta.channels or [])
+        if any(set(group) <= channels for group in rule.reach_all):
+            return []
+    needed: list[str] = []
+    for service_id in {s for m in thread.messages for s in m.meta.services}:
+        service = content.services.get(service_id)
+        users = (service.audiences if service is not None and service.audiences
+                 else rule.everyone_audiences)
+        needed += [a for a in users if a not in needed]
+    direct = set(rule.direct_channels)
+    reached = {a for m in acks if direct & set(m.meta.channels or [])
+               for a in m.meta.audiences or []}
+    return sorted(a for a in needed if a not in reached)
 
 
 def _expected_end(thread: Thread, rule: ExtensionRule, until: datetime) -> datetime | None:
@@ -106,7 +142,7 @@ def extension(content: Content, rule: ExtensionRule, thread: Thread, now: dateti
         f"without an extension message",
         f"send an extension with a new expected end: drafted by "
         f"{who_text(content, rule.responsible_role, now, services)}; approved by {approvers}",
-        "window.expected_end", severity=severity)]
+        "window.expected_end", severity=severity, duty=True)]
 
 
 def all_clear(content: Content, rule: AllClearRule, thread: Thread, now: datetime
@@ -146,7 +182,7 @@ def all_clear(content: Content, rule: AllClearRule, thread: Thread, now: datetim
             f"all-clear and no {what}",
             "send the all-clear (or an extension): "
             + who_text(content, rule.responsible_role, now, services),
-            "window.expected_end", severity=rule.open_severity)]
+            "window.expected_end", severity=rule.open_severity, duty=True)]
     return []
 
 

@@ -1,6 +1,7 @@
 """Approval provenance: an approval in front matter is a claim; git history is the evidence.
 
-For each approval step (``workflow.steps[i]`` with ``step: approval``) we find, with
+For each approval step (``workflow.steps[i]`` with ``step: approval``) we first check that the
+text is still the text approved (``digest``, see ``policy.digest``), then find, with
 ``git blame``, the commit that added the line naming the approver, and accept the claim only
 if that commit was authored by one of the approver's git identities (``people.yml``:
 ``git: [{name, email}]``) or carries a ``Signed-off-by:`` trailer from one. Blame follows
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from ..content.model import Content, Message
 from ..errors import ConfigError, Problem, Severity
+from . import digest
 
 UNCOMMITTED = "0" * 40
 TRAILER = re.compile(r"^Signed-off-by:\s*(?P<name>.*?)\s*<(?P<email>[^>]+)>\s*$",
@@ -183,6 +185,11 @@ def verify(content: Content, settings: Settings | None = None,
             line = message.line(f"workflow.steps.{index}.by")
             claim = Claim(message, index, step.step, step.by, line)
             claims.append(claim)
+            if step is digest.pinned(message) and step.digest != digest.digest_of(message):
+                claim.reason = (f"{step.step} by {step.by} is not verified: the text changed "
+                                "after it was approved (its digest no longer matches): "
+                                "re-approve it")
+                continue
             if message.path not in blames:
                 blames[message.path] = git.blame(message.path)
             blame = blames[message.path]

@@ -163,6 +163,9 @@ def _apply_approvers(content: Content, result: Plan, message: Message, rule: obj
                  for r in getattr(rule, "representative_exempt_roles", []) for p in senders)
     if exempt:
         return
+    kinds = getattr(rule, "representative_types", [])
+    if kinds and message.type not in kinds:
+        return  # e.g. an unplanned outage: the source asks for it on planned email only
     for audience_id in message.meta.audiences or []:
         audience = content.audiences.get(audience_id)
         if audience is None or audience.representative_role is None:
@@ -184,6 +187,26 @@ def performer_ok(content: Content, message: Message, req: StepRequirement, perso
     services = services_of(message)
     return any(roles.may_act(content, person_id, role, at, services)
                for role in (req.role, *req.also) if role is not None)
+
+
+def may_take(content: Content, message: Message, req: StepRequirement, person_id: str,
+             at: datetime) -> bool:
+    """Whether a person may take an ordinary (non-approval) step: anyone in the chain of its
+    role (or an ``also`` role) who was available that day; anyone when the role names nobody
+    (e.g. the service manager of a message without services)."""
+    allowed = [r for r in (req.role, *req.also) if r is not None]
+    if not allowed:
+        return True
+    services = services_of(message)
+    person = content.people.get(person_id)
+    day = content.local(at).date()
+    for role in allowed:
+        members = roles.chain(content, role, services)
+        if not members:
+            return True
+        if person_id in members and person is not None and person.available_on(day):
+            return True
+    return False
 
 
 def match(content: Content, message: Message, reqs: list[StepRequirement]
@@ -300,6 +323,14 @@ def check_steps(content: Content, policy: Policy, rule: object, message: Message
             problems.append(finding(
                 message, rule, f"approved at {done.at:%Y-%m-%d %H:%M}, after the send time "
                 f"{send:%Y-%m-%d %H:%M}", "move send_at after the approval", "send_at"))
+        if (not (req.approval or req.out_of_hours or req.automatic)
+                and not may_take(content, message, req, done.by, done.at)):
+            index = message.meta.workflow.steps.index(done)
+            problems.append(finding(
+                message, rule, f"{req.step!r} was taken by {_name(content, done.by)}, but it "
+                f"is for the {role_name(content, req.role)}",
+                f"needs {req.step} by {who_text(content, req.role, done.at, services)}",
+                f"workflow.steps.{index}.by"))
         if req.out_of_hours and not performer_ok(content, message, req, done.by, done.at):
             problems.append(finding(
                 message, rule,

@@ -182,8 +182,9 @@ class _Api:
         messages = public_messages(state)
         updates = []
         previous: Message | None = None
-        # approved messages with a send time, in send order: those published at an instant
-        approved = [m for m in state.thread.messages if m.approved and m.send_at is not None]
+        # public messages that may be published (approved, not held), in send order
+        approved = [m for m in state.thread.messages if m.approved and not m.held
+                    and m.is_public and m.send_at is not None]
         times = [m.send_at.timestamp() for m in approved]  # type: ignore[union-attr]
         for message in messages:
             updates.append(self._update(state, message, previous, approved, times))

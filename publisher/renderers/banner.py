@@ -21,7 +21,7 @@ import jinja2
 from .. import templates
 from ..content.model import Channel, ThreadKind
 from ..content.urls import BANNER_FILES
-from ..text.markup import plain
+from ..text.markup import plain, without_tags
 from . import BuildContext
 from .common import dumps, iso, message_url, summary_of, thread_revision
 
@@ -74,8 +74,8 @@ def active_banners(ctx: BuildContext) -> list[Banner]:
         if end is not None and end <= ctx.now:
             continue
         banners.append(Banner(
-            id=state.id, level=state.severity, title=plain(state.title),
-            text=summary_of(latest, 200), url=message_url(ctx, latest),
+            id=state.id, level=state.severity, title=without_tags(plain(state.title)),
+            text=without_tags(summary_of(latest, 200)), url=message_url(ctx, latest),
             start=ctx.content.local(state.start),
             end=ctx.content.local(end) if end else None,
             revision=thread_revision(state.published)))

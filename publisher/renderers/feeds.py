@@ -9,6 +9,7 @@ body rendered and sanitized by ``markup.to_html``.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -107,7 +108,9 @@ def _entry(ctx: BuildContext, fields: dict[str, Any]) -> FeedEntry:
     entry.guid(url, permalink=True)
     entry.title(fields["title"])
     entry.link(href=url, rel="alternate", type="text/html")
-    entry.summary(fields["summary"])
+    # RSS <description> is HTML to every reader, and a summary is plain text that may hold
+    # "<img …>" shown as text on the site (a code span): escape it, so it stays text there.
+    entry.summary(html.escape(fields["summary"], quote=False), type="html")
     entry.content(fields["html"], type="html")
     entry.published(fields["when"])
     entry.updated(fields["when"])
@@ -136,7 +139,9 @@ def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEn
         feed = FeedGenerator()
         feed.id(absolute(content, path))
         feed.title(spec.title)
-        feed.subtitle(spec.description)
+        # RSS's channel <description> is HTML to readers; Atom's <subtitle> is text.
+        feed.subtitle(html.escape(spec.description, quote=False) if fmt == "rss"
+                      else spec.description)
         feed.author(name=plain(content.organisation.name))
         feed.link(href=absolute(content, path), rel="self", type=MIME[fmt])
         feed.link(href=content.organisation.base_url, rel="alternate", type="text/html")

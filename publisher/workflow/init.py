@@ -75,6 +75,9 @@ def init(target: Path, example: bool = False) -> list[Path]:
         for source in sorted(demo.rglob("*")):
             if source.is_file() and not source.is_symlink():
                 files[f"content/{source.relative_to(demo).as_posix()}"] = source.read_bytes()
+        policy = demo / "policy.yml"
+        files["content/policy.yml"] = without_trusted_history(
+            policy.read_text(encoding="utf-8")).encode("utf-8")
     else:
         files["content/policy.yml"] = _default_policy()
     files["mkdocs.yml"] = bundled("mkdocs.yml").read_bytes()
@@ -95,7 +98,7 @@ def _default_policy() -> bytes:
     text = bundled("example").joinpath("policy.yml").read_text(encoding="utf-8")
     for old, new in SOURCE_POLICY_RENAMES.items():
         text = text.replace(old, new)
-    lines = text.splitlines(keepends=True)
+    lines = without_trusted_history(text).splitlines(keepends=True)
     renamed = ["name: Our IT communications policy\n" if line.startswith("name:") else line
                for line in lines]
     header = ("# Your communications governance, as data. It starts as the defaults of the\n"
@@ -103,3 +106,30 @@ def _default_policy() -> bytes:
               "# channels here, not in code. `publisher check` validates every field.\n")
     return (header + "".join(renamed)).encode("utf-8")
 
+
+PROVENANCE_NOTE = """\
+# --------------------------------------------------------------------------- provenance
+# Approvals are checked against git history by `publisher verify-approvals`. If you import
+# messages approved before you used publisher, name the commit of that import here so its
+# approvals are trusted as history (docs/tools.md, "Importing history"):
+# provenance:
+#   trusted_before: <commit of the import>
+"""
+
+
+def without_trusted_history(policy: str) -> str:
+    """The policy without this repository's ``provenance.trusted_before`` commit.
+
+    That commit exists only in this repository's history; in a new project it would name
+    nothing, so the block is replaced by a commented explanation."""
+    lines = policy.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("provenance:")), None)
+    if start is None:
+        return policy
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+        end += 1
+    head = start
+    while head > 0 and lines[head - 1].startswith("#"):
+        head -= 1  # the block's own comments go with it
+    return "".join(lines[:head]) + PROVENANCE_NOTE + "".join(lines[end:])

@@ -10,14 +10,11 @@ are rewritten). The new message is a draft with complete front matter: it passes
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import typing
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -34,21 +31,12 @@ from ..content.model import (
     Service,
     Thread,
 )
-from ..errors import ConfigError, Problem, PublisherError, relpath
+from ..errors import ConfigError, PublisherError, relpath
 from . import roundtrip
 from .message_templates import MessageTemplate, get
+from .placement import Created, follow_up_place, write_files
 
 CRITERIA: tuple[str, ...] = typing.get_args(Criterion)
-OPENER_FILE = {
-    MessageType.UNPLANNED_OUTAGE: "notice", MessageType.PLANNED_MAINTENANCE: "notice",
-    MessageType.EMERGENCY_CHANGE: "notice", MessageType.MAJOR_INCIDENT: "declared",
-    MessageType.NEW_SERVICE_LAUNCH: "launch", MessageType.ANNOUNCEMENT: "notice",
-    MessageType.NEWS: "story", MessageType.LEADERSHIP_MESSAGE: "message",
-}
-"""File stem for a single-file thread's message when its thread becomes a folder."""
-NUMBERED = re.compile(r"^(\d+)-")
-
-
 @dataclass
 class NewRequest:
     """What the author asked for; ``None``/empty means "not given" (prompted for on a TTY)."""
@@ -69,22 +57,6 @@ class NewRequest:
     """The new thread's id (after its date); default: made from the title."""
     justification: str | None = None
     """Why a channel the policy only allows with a written justification is used."""
-
-
-@dataclass
-class Created:
-    path: Path
-    message_id: str
-    text: str
-    moved: tuple[Path, Path] | None = None
-    renamed: tuple[str, str] | None = None
-    rewritten: list[Path] = field(default_factory=list)
-    ledger_events: int = 0
-    """Send-ledger events carried over to the moved message's new id."""
-    notes: list[str] = field(default_factory=list)
-    """Channels fitted to the policy: what was left out or added, and why."""
-    remaining: list[Problem] = field(default_factory=list)
-    """What ``publisher check`` still says about the new message (steps to do)."""
 
 
 def missing(template: MessageTemplate, request: NewRequest) -> list[str]:
@@ -186,11 +158,56 @@ def _reminded(thread: Thread) -> Message:
     raise ConfigError(f"--thread {thread.id}: no approved message to remind of yet")
 
 
+@dataclass
+class _Inputs:
+    """A request's values, checked: times in the organisation's zone, thread and services."""
+
+    start: datetime | None
+    end: datetime | None
+    send_at: datetime | None
+    thread: Thread | None
+    services: dict[str, str]
+
+    @property
+    def previous(self) -> Message | None:
+        return self.thread.messages[-1] if self.thread else None
+
+
 def create(content: Content, request: NewRequest, now: datetime,
            write: bool = True) -> Created:
     """Make the message file (and, if needed, turn a single-file thread into a folder)."""
     template = get(request.template, content.root)
-    tz = content.organisation.tz
+    given = _checked(content, template, request)
+    thread, previous = given.thread, given.previous
+    current = previous.meta if previous else None
+    service_ids = list(given.services) or (list(current.services) if current else [])
+    audiences = _audiences(content, template, request, given)
+    reminded = _reminded(thread) if thread and template.type is MessageType.REMINDER else None
+    place = follow_up_place(thread, template) if thread else None
+    front = _front(content, template, request, given, audiences, now)
+    front["workflow"] = _workflow(content, template, request, service_ids, current, now,
+                                  reminded, place)
+    next_update = (now + timedelta(hours=1)).astimezone(content.organisation.tz)
+    if template.major_incident:
+        front["major_incident"] = _major_incident(content, template, request, current,
+                                                  service_ids, next_update)
+    values = _values(content, template, request.title, service_ids, given.start, given.end,
+                     now, thread, reminded, next_update)
+    text = f"---\n{roundtrip.dump(front)}---\n{template.render(values)}"
+    created = _new_thread_place(content, template, request, given, now) if place is None \
+        else place
+    created.text = text
+    if write:
+        write_files(content, created)
+        from .channels import fit_channels, remaining
+
+        created.notes = fit_channels(content.root, created.path, now)
+        created.remaining = remaining(content.root, created.path, now)
+    return created
+
+
+def _checked(content: Content, template: MessageTemplate, request: NewRequest) -> _Inputs:
+    """Every problem with the request at once (ConfigError), else its checked values."""
     flags = {"services": "service ID[=STATUS] (repeatable)",
              "audiences": "audience ID (repeatable)", "criteria": "criterion NAME (repeatable)"}
     errors: list[str] = [f"missing --{flags.get(need, need.replace('_', '-'))}"
@@ -198,6 +215,28 @@ def create(content: Content, request: NewRequest, now: datetime,
     start = _when(content, request.start, "start", errors)
     end = _when(content, request.end, "end", errors)
     send_at = _when(content, request.send_at, "send-at", errors)
+    errors += _flag_problems(content, template, request)
+    thread = None
+    if template.follows and request.thread:
+        try:
+            thread = _thread(content, request.thread)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    previous = thread.messages[-1] if thread else None
+    services = _services(content, request.services, template.service_status, errors)
+    if thread and previous and template.service_status and not services:
+        # an all-clear puts every service of the thread back to its template status
+        services = {s: template.service_status for s in previous.meta.services}
+    if errors:
+        raise ConfigError(f"cannot create a message from template {template.name!r}:\n  "
+                          + "\n  ".join(errors))
+    return _Inputs(start, end, send_at, thread, services)
+
+
+def _flag_problems(content: Content, template: MessageTemplate, request: NewRequest
+                   ) -> list[str]:
+    """What is wrong with the flags that name people, audiences, criteria and the thread."""
+    errors = []
     if request.title and CONTROL_RE.search(request.title):
         errors.append("--title: contains a line break or control character (allowed: one line)")
     for person in filter(None, [request.requested_by]):
@@ -221,46 +260,36 @@ def create(content: Content, request: NewRequest, now: datetime,
         errors.append("--justification: empty or with a line break (allowed: one line of text)")
     if request.thread and not template.follows:
         errors.append(f"--thread: a {template.name} opens a new thread; it cannot continue one")
-    thread = None
-    if template.follows and request.thread:
-        try:
-            thread = _thread(content, request.thread)
-        except ConfigError as exc:
-            errors.append(str(exc))
-    previous = thread.messages[-1] if thread else None
-    services = _services(content, request.services, template.service_status, errors)
-    if thread and previous and template.service_status and not services:
-        # an all-clear puts every service of the thread back to its template status
-        services = {s: template.service_status for s in previous.meta.services}
-    if errors:
-        raise ConfigError(f"cannot create a message from template {template.name!r}:\n  "
-                          + "\n  ".join(errors))
+    return errors
 
-    current = previous.meta if previous else None
-    service_ids = list(services) or (list(current.services) if current else [])
+
+def _audiences(content: Content, template: MessageTemplate, request: NewRequest,
+               given: _Inputs) -> list[str]:
+    """The audiences asked for, else (a new thread) those of the services named."""
     audiences = list(request.audiences)
-    if not audiences and not thread:
-        for sid in services:
+    if not audiences and not given.thread:
+        for sid in given.services:
             audiences += [a for a in content.services[sid].audiences if a not in audiences]
         if not audiences:
             raise ConfigError(f"cannot create a message from template {template.name!r}:\n"
                               "  missing --audience "
                               "(repeatable; the services named list no audiences in "
                               "services.yml, which means everyone uses them)")
-    requested_by = request.requested_by
-    if requested_by is None and service_ids:
-        holder = roles.first_available(content, "service-manager", now, service_ids)
-        requested_by = holder.id if holder else None
-    if requested_by is None and current and current.workflow.requested_by:
-        requested_by = current.workflow.requested_by
-    status = request.status or template.status_for(thread.kind.value if thread else None)
+    return audiences
 
+
+def _front(content: Content, template: MessageTemplate, request: NewRequest,
+           given: _Inputs, audiences: list[str], now: datetime) -> CommentedMap:
+    """The front matter a reader and recipient see (the workflow block comes after)."""
+    tz = content.organisation.tz
+    thread, start, end = given.thread, given.start, given.end
+    status = request.status or template.status_for(thread.kind.value if thread else None)
     front = CommentedMap()
     if request.title and not thread:
         front["title"] = roundtrip.scalar(request.title)
     front["type"] = template.type.value
-    if services:
-        front["services"] = roundtrip.flow_map(**services)
+    if given.services:
+        front["services"] = roundtrip.flow_map(**given.services)
     if status:
         front["status"] = status
     if template.impact and not thread:
@@ -279,15 +308,28 @@ def create(content: Content, request: NewRequest, now: datetime,
         front["audiences"] = roundtrip.flow_seq(audiences)
     if template.channels:
         front["channels"] = roundtrip.flow_seq(template.channels)
-    if send_at:
-        front["send_at"] = roundtrip.local_text(send_at, tz)
+    if given.send_at:
+        front["send_at"] = roundtrip.local_text(given.send_at, tz)
     if template.categories:
         front["categories"] = roundtrip.flow_seq(template.categories)
+    return front
 
+
+def _workflow(content: Content, template: MessageTemplate, request: NewRequest,
+              service_ids: list[str], current: Any, now: datetime,
+              reminded: Message | None, place: Created | None) -> CommentedMap:
+    """The workflow block of a new draft: who asked, when, which template, which exception."""
+    requested_by = request.requested_by
+    if requested_by is None and service_ids:
+        holder = roles.first_available(content, "service-manager", now, service_ids)
+        requested_by = holder.id if holder else None
+    if requested_by is None and current and current.workflow.requested_by:
+        requested_by = current.workflow.requested_by
     workflow = CommentedMap()
     if requested_by:
         workflow["requested_by"] = requested_by
-    workflow["intake"] = roundtrip.local_text(now.replace(second=0, microsecond=0), tz)
+    workflow["intake"] = roundtrip.local_text(now.replace(second=0, microsecond=0),
+                                              content.organisation.tz)
     workflow["stage"] = "draft"
     workflow["template"] = template.name
     exception = template.exception or ("preapproved-template" if request.preapproved else None)
@@ -295,45 +337,25 @@ def create(content: Content, request: NewRequest, now: datetime,
         workflow["exception"] = exception
     if request.justification:
         workflow["justification"] = roundtrip.scalar(request.justification.strip())
-    reminded = _reminded(thread) if thread and template.type is MessageType.REMINDER else None
-    place = _follow_up_place(thread, template) if thread else None
     if reminded:
         renamed = place.renamed if place else None
         # the message reminded of may be the one about to move into the thread's folder
         workflow["reminder_of"] = renamed[1] if renamed and renamed[0] == reminded.id \
             else reminded.id
-    front["workflow"] = workflow
+    return workflow
 
-    next_update = (now + timedelta(hours=1)).astimezone(tz)
-    if template.major_incident:
-        front["major_incident"] = _major_incident(content, template, request, current,
-                                                  service_ids, next_update)
 
-    values = _values(content, template, request.title, service_ids, start, end, now, thread,
-                     reminded, next_update)
-    body = template.render(values)
-    text = f"---\n{roundtrip.dump(front)}---\n{body}"
-
-    if thread is None:
-        day = (start or send_at or now).astimezone(tz)
-        thread_id = thread_id_for(day, request.slug, request.title or template.name)
-        folder = content.root / "messages" / f"{day:%Y}"
-        path = folder / f"{thread_id}.md"
-        if path.exists() or (folder / thread_id).exists() or thread_id in content.threads:
-            raise ConfigError(f"thread {thread_id!r} already exists (continue it with "
-                              f"--thread {thread_id}, or choose another --slug)")
-        created = Created(path, thread_id, text)
-    else:
-        assert place is not None
-        created = place
-        created.text = text
-    if write:
-        _write(content, created)
-        from .channels import fit_channels, remaining
-
-        created.notes = fit_channels(content.root, created.path, now)
-        created.remaining = remaining(content.root, created.path, now)
-    return created
+def _new_thread_place(content: Content, template: MessageTemplate, request: NewRequest,
+                      given: _Inputs, now: datetime) -> Created:
+    """Where a new thread's file goes: ``messages/YYYY/<date>-<slug>.md``, never over one."""
+    day = (given.start or given.send_at or now).astimezone(content.organisation.tz)
+    thread_id = thread_id_for(day, request.slug, request.title or template.name)
+    folder = content.root / "messages" / f"{day:%Y}"
+    path = folder / f"{thread_id}.md"
+    if path.exists() or (folder / thread_id).exists() or thread_id in content.threads:
+        raise ConfigError(f"thread {thread_id!r} already exists (continue it with "
+                          f"--thread {thread_id}, or choose another --slug)")
+    return Created(path, thread_id, "")
 
 
 def _major_incident(content: Content, template: MessageTemplate, request: NewRequest,
@@ -396,96 +418,6 @@ def _values(content: Content, template: MessageTemplate, title: str | None,
         "previous_body": reminded.body if reminded else "",
         "faq": faq, "template": template.name,
     }
-
-
-def _follow_up_place(thread: Thread, template: MessageTemplate, text: str = "") -> Created:
-    opener = thread.first
-    if opener.id == thread.id:  # a single-file thread: it becomes a folder
-        folder = thread.path.parent / thread.id
-        first = folder / f"01-{OPENER_FILE.get(opener.type, 'notice')}.md"
-        new_id = f"{thread.id}/{first.stem}"
-        path = folder / f"02-{template.file}.md"
-        return Created(path, f"{thread.id}/{path.stem}", text, moved=(thread.path, first),
-                       renamed=(opener.id, new_id))
-    folder = thread.path
-    numbers = [int(m.group(1)) for p in folder.glob("*.md") if (m := NUMBERED.match(p.name))]
-    number = max(numbers, default=len(list(folder.glob("*.md")))) + 1
-    path = folder / f"{number:02d}-{template.file}.md"
-    return Created(path, f"{thread.id}/{path.stem}", text)
-
-
-def _git_tracked(path: Path) -> bool:
-    try:
-        done = subprocess.run(["git", "ls-files", "--error-unmatch", path.name],
-                              cwd=path.parent, capture_output=True, check=False)
-    except OSError:
-        return False
-    return done.returncode == 0
-
-
-def _write(content: Content, created: Created) -> None:
-    if created.moved:
-        old, new = created.moved
-        new.parent.mkdir(parents=True, exist_ok=False)
-        if _git_tracked(old):
-            # git mv keeps the file's history (and so its approvals' provenance) together
-            subprocess.run(["git", "mv", str(old), str(new)], check=True, capture_output=True)
-        else:
-            old.rename(new)
-        assert created.renamed is not None
-        created.rewritten = _rewrite_references(content.root, *created.renamed)
-        created.ledger_events = _carry_ledger(content.root, *created.renamed)
-    created.path.parent.mkdir(parents=True, exist_ok=True)
-    with created.path.open("x", encoding="utf-8") as handle:
-        handle.write(created.text)
-
-
-def _carry_ledger(root: Path, old_id: str, new_id: str) -> int:
-    """Copy the send ledger's events of the moved message to its new id.
-
-    The ledger knows messages by id. Without this, the message (already sent under its old
-    id) would look unsent under the new one and go out again.
-    """
-    import json
-
-    from ..mail.ledger import LEDGER_DIR, Ledger, message_file
-
-    old_file = message_file(root / LEDGER_DIR, old_id)
-    if not old_file.exists():
-        return 0
-    ledger = Ledger(root)
-    with ledger.lock():
-        events = []
-        for raw in old_file.read_text(encoding="utf-8").splitlines():
-            try:
-                event = json.loads(raw)
-            except json.JSONDecodeError:
-                continue  # a torn line: the intent before it still stands in the old file
-            if event.get("message") == old_id:
-                events.append({**event, "message": new_id, "renamed_from": old_id})
-        new_file = message_file(root / LEDGER_DIR, new_id)
-        new_file.parent.mkdir(parents=True, exist_ok=True)
-        with new_file.open("a", encoding="utf-8") as handle:
-            for event in events:
-                handle.write(json.dumps(event, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-    return len(events)
-
-
-def _rewrite_references(root: Path, old_id: str, new_id: str) -> list[Path]:
-    """Point every ``reminder_of: <old id>`` at the message's new id."""
-    pattern = re.compile(rf"^(\s*reminder_of:\s*)(['\"]?){re.escape(old_id)}\2(\s*(#.*)?)$",
-                         re.MULTILINE)
-    changed = []
-    for path in sorted((root / "messages").rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        updated = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{new_id}{m.group(2)}"
-                              f"{m.group(3)}", text)
-        if updated != text:
-            path.write_text(updated, encoding="utf-8")
-            changed.append(path)
-    return changed
 
 
 def describe(created: Created) -> list[str]:

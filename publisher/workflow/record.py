@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..content.model import Content, Message, Stage
 from ..errors import ConfigError, ContentError, Problem, relpath
+from ..policy import digest
 from . import roundtrip, todo
 
 PLACEHOLDER = re.compile(r"(?<![!\]\\])\[([^\]\n]{3,})\](?![(\[:])")
@@ -71,7 +72,10 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     allowed, reason = todo.can_perform(content, policy, by, step, message, at)
     if not allowed:
         raise ConfigError(f"{source}: {by} may not record {step!r}: {reason}")
-    if any(s.step == step and s.by == by for s in message.meta.workflow.steps):
+    current = digest.digest_of(message, send_at) if approve else ""
+    # Re-approving is allowed once the text changed since the approval in force.
+    reapproval = approve and (pin := digest.pinned(message)) is not None and pin.digest != current
+    if not reapproval and any(s.step == step and s.by == by for s in message.meta.workflow.steps):
         raise ConfigError(f"{source}: {step!r} by {by} is already recorded")
     text = path.read_text(encoding="utf-8")
     front_text, rest = roundtrip.split(text, path)
@@ -91,15 +95,39 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     when = roundtrip.local_text(at.replace(microsecond=0), tz)
     expected_changes = _apply(front, step, by, when, note, approve and final,
                               roundtrip.local_text(send_at, tz) if send_at else None,
-                              to_review=not approve and starts_review(message, step))
+                              to_review=not approve and starts_review(message, step),
+                              pin=current)
     new_front = roundtrip.dump(front)
     added, changed = _verify(front_text, new_front, expected_changes, source)
     if write:
         path.write_text(f"---\n{new_front}{rest}", encoding="utf-8")
+        if approve:
+            _refuse_if_held(content.root, path, message.id, text,
+                            send_at or message.meta.send_at or at)
     recorded = Recorded(path, message.id, step, by, when, added, changed, final)
     if write:
         recorded.still_to_do = _still_to_do(content.root, path, at)
     return recorded
+
+
+def _refuse_if_held(root: Path, path: Path, message_id: str, old_text: str,
+                    send_at: datetime) -> None:
+    """Run every rule over the approved message at its send time; when anything would hold
+    it, put the file back as it was and refuse with the findings and their next actions."""
+    from ..check import check
+
+    result = check(root, send_at)
+    holding = [p for p in result.held.get(message_id, [])
+               if p.rule != "provenance"]  # the approval is not committed yet: it cannot be
+    if holding:
+        path.write_text(old_text, encoding="utf-8")
+        lines = [f"approval refused, nothing was written: at its send time "
+                 f"({send_at.isoformat()}) the message would be held for "
+                 f"{len(holding)} error(s):"]
+        for problem in holding:
+            lines.append(f"  {problem}")
+            lines.append(f"    next: {problem.action or 'fix it, then approve again'}")
+        raise ConfigError("\n".join(lines))
 
 
 def _still_to_do(root: Path, path: Path, at: datetime) -> list[todo.Pending]:
@@ -164,7 +192,8 @@ def starts_review(message: Message, step: str) -> bool:
 
 
 def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
-           approve: bool, send_at: str | None, to_review: bool = False) -> set[int]:
+           approve: bool, send_at: str | None, to_review: bool = False,
+           pin: str = "") -> set[int]:
     """Edit the document; return the (0-based) old lines the edit may rewrite in place."""
     may_change: set[int] = set()
     workflow = front.get("workflow")
@@ -186,7 +215,8 @@ def _apply(front: CommentedMap, step: str, by: str, when: str, note: str | None,
             may_change.add(workflow.lc.key("steps")[0])
         if not steps:
             steps.fa.set_block_style()  # `steps: []` becomes a list, one step a line
-    steps.append(roundtrip.flow_map(step=step, by=by, at=when, note=note or None))
+    steps.append(roundtrip.flow_map(step=step, by=by, at=when, note=note or None,
+                                    digest=pin or None))
     if approve or to_review:
         if "stage" in workflow and not rewritten:
             may_change.add(workflow.lc.key("stage")[0])
