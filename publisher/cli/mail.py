@@ -41,8 +41,9 @@ def send_command(content_dir: Path, now_text: str | None, dry_run: bool, resend:
 
     Prints what goes to whom and why anything else is held back. Every delivery is recorded
     in CONTENT_DIR/ledger (commit it) and every sent email in CONTENT_DIR/archive. A message
-    with an error is held (listed with why) and the rest is sent. Exit code 1 when anything
-    failed or is unknown, now or from an earlier run (or, with --strict, when one is held).
+    with an error is held (listed with why) and the rest is sent. Exit code 1 when any
+    recipient failed or is unknown, now or from an earlier run, until settled (`publisher
+    ledger resolve`, or `--resend`), or, with --strict, when a message is held.
     """
     from ..mail.run import Options, print_summary, send
 

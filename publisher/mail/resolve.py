@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from . import archive
-from .ledger import Ledger
+from .ledger import Ledger, LedgerError
 from .recipients import OPEN, Rcpt, rid, states
 
 DECISIONS = {"delivered": "sent", "not-delivered": "retry", "abandon": "abandoned"}
@@ -70,5 +70,10 @@ def resolve(root: Path, message_id: str, decision: str, now: datetime, *,
             done.append(Resolved(key, len(group), was))
         ledger.sync()
         ledger.close()
-        archive.refresh(root, ledger, message_id)
+        try:
+            archive.refresh(root, ledger, message_id)
+        except OSError as exc:
+            raise LedgerError(f"recorded in the ledger, but the archive record could not be "
+                              f"written ({exc.strerror or exc}); the next `publisher send` "
+                              "writes it") from exc
     return done

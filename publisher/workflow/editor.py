@@ -20,6 +20,7 @@ import http.server
 import shutil
 import typing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -216,13 +217,8 @@ class Fields:
             not closed for closed, *_ in found)]]
 
 
-def _epoch() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(1970, 1, 1, tzinfo=UTC)
-
-
-_EPOCH = _epoch()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Sorts threads that have neither a send time nor an intake last."""
 
 
 def _body(content: Content, template_name: str) -> str:
