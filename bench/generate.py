@@ -12,6 +12,7 @@ Usage: ``python bench/generate.py DIR N [--seed S] [--threads-only] [--rich]``
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sys
@@ -25,7 +26,6 @@ DEMO = REPO / "content"
 END = datetime(2026, 11, 1, 9, 0)
 """Every generated thread ends before the demo moment (2026-11-18), so the demo's lights
 are unaffected when generated content is merged in."""
-COMMS_CONTROL = ["r-dunmore", "c-fairweather", "w-chen", "g-ramsay"]
 CONFIG = ("organisation.yml", "services.yml", "audiences.yml", "people.yml", "policy.yml")
 
 INCIDENT_TITLES = (
@@ -92,7 +92,7 @@ def rich_body(rng: random.Random, index: int, name: str, reference: str) -> str:
             f"{CLOSINGS[rng.randrange(len(CLOSINGS))]} Our reference: `{reference}`.")
 
 
-def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str]]:
+def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str], list[str]]:
     """(services, audience ids, comms people, approvers) read from the copied config.
 
     Audiences with a representative (a sub-community) are left out: messages to them need
@@ -104,9 +104,10 @@ def _config(root: Path) -> tuple[list[dict], list[str], list[str], list[str]]:
     roles = {r["id"]: r for r in people_doc["roles"]}
     everyone = [p["id"] for p in people_doc["people"]]
     comms = list(roles.get("comms-lead", {}).get("chain") or everyone[:1])
+    control = list(roles.get("comms-control", {}).get("chain") or comms)
     approvers = list(roles.get("comms-director", {}).get("chain") or everyone[:1])
     plain = [a["id"] for a in audiences["audiences"] if not a.get("representative_role")]
-    return services, plain, comms, approvers
+    return services, plain, comms, approvers, control
 
 
 class _Calendar:
@@ -152,7 +153,7 @@ class _Writer:
     def __init__(self, root: Path, n: int, seed: int, rich: bool = False) -> None:
         self.root, self.left, self.rng = root, n, random.Random(seed)
         self.rich = rich
-        self.services, self.audiences, self.comms, self.approvers = _config(root)
+        self.services, self.audiences, self.comms, self.approvers, self.control = _config(root)
         self.calendar = _Calendar(root)
         self.count = 0
 
@@ -169,20 +170,20 @@ class _Writer:
             intake = sent - timedelta(days=rng.randint(15, 20))
             names = [("initial-evaluation", requester, -4), ("intake", requester, 0),
                      ("first-draft", lead, 2), ("sme-review", requester, 4),
-                     ("second-draft", lead, 5), ("comms-control-review", "CC", 6),
+                     ("second-draft", lead, 5),
+                     ("comms-control-review",
+                      cal.first(self.control, intake + timedelta(days=6)), 6),
                      ("final-draft", lead, 7), ("approval", director, 8)]
             # the approver is whoever of the chain is available on the approval day itself
-            # Comms Control takes its own review (every step is checked against its role)
             steps = [{"step": s, "by": cal.first(self.approvers, intake + timedelta(days=d))
-                      if s == "approval" else cal.first(COMMS_CONTROL, intake + timedelta(days=d))
-                      if by == "CC" else by, "at": _stamp(intake + timedelta(days=d))}
+                      if s == "approval" else by, "at": _stamp(intake + timedelta(days=d))}
                      for s, by, d in names]
             return {"requested_by": requester, "intake": _stamp(intake), "stage": "approved",
                     "steps": steps, **extra}
         if kind == "reminder":
             at = sent - timedelta(hours=20)
             steps = [{"step": "scheduling", "by": lead, "at": _stamp(at)},
-                     {"step": "approval", "by": cal.first(self.approvers, at),
+                     {"step": "approval", "by": cal.first(self.approvers, at + timedelta(hours=1)),
                       "at": _stamp(at + timedelta(hours=1))}]
             return {"requested_by": requester, "stage": "approved", "steps": steps, **extra}
         if kind == "news":
@@ -237,7 +238,7 @@ class _Writer:
             "status": "investigating",
             "window": {"start": _stamp(start), "expected_end": _stamp(start + duration)},
             "audiences": audiences,
-            # status plus banner: the acknowledgment reaches the whole community (R6)
+            # the banner reaches everyone affected (R6), whoever the email goes to
             "channels": rng.choice([["status", "banner"], ["status", "banner", "email", "rss"]]),
         }
         if service["id"] == "email" and impact != "degraded_performance":
@@ -357,13 +358,24 @@ def generate(root: Path, n: int, seed: int = 0, *, threads_only: bool = False,
 
 
 def _pin(root: Path) -> None:
-    """Record each approval's digest, as `publisher approve` does (the demo requires it)."""
+    """Record each approval's digest of the text (``publisher pin-approvals``), as the
+    policy requires approvals to be pinned to what they approved."""
+    sys.path.insert(0, str(REPO))
     from publisher.content.load import load_content
     from publisher.workflow.pin import pin_all
 
-    content, _ = load_content(root)
-    if content is not None:
+    saved = os.environ.get("PUBLISHER_CACHE_DIR")
+    os.environ["PUBLISHER_CACHE_DIR"] = "off"  # files about to change: nothing worth keeping
+    try:
+        content, problems = load_content(root)
+        if content is None:
+            raise SystemExit("\n".join(str(p) for p in problems))
         pin_all(content)
+    finally:
+        if saved is None:
+            os.environ.pop("PUBLISHER_CACHE_DIR", None)
+        else:
+            os.environ["PUBLISHER_CACHE_DIR"] = saved
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -179,6 +179,10 @@ class Blobs:
         assert self.folder is not None
         return self.folder / key[:2] / key
 
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (cheap: its content is checked when it is read)."""
+        return self.folder is not None and self.path(key).is_file()
+
     def get(self, key: str) -> bytes | None:
         if self.folder is None:
             return None

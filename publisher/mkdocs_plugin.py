@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import types
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils.templates import TemplateContext
 
 from . import clock, templates
@@ -84,7 +86,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         """The check this build published from (``publisher build`` reports what is held)."""
         self.preview: str | None = None
         self.pagecache: PageCache | None = None
-        self.hits: dict[str, str] = {}
+        self.reused: set[str] = set()
+        """Pages whose stored HTML is written instead of drawing them (build/.cache)."""
+        self.env: jinja2.Environment | None = None
 
     # -- configuration: load and check the content once per build
 
@@ -138,7 +142,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         alone = set(config.plugins) <= {"publisher"} and not self.preview
         self.pagecache = PageCache(self.root, config, self.model.env, now.isoformat()
                                    ) if alone else None
-        self.hits = {}
+        self.reused = set()
         return config
 
     def _stage(self, config: MkDocsConfig) -> None:
@@ -193,12 +197,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
             return files
-        timezone = {"timezone": self.model.ctx.content.organisation.timezone}
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
-            if self.pagecache is not None:
-                self.pagecache.key(page, timezone)
         for path, data in static_outputs(self.model.ctx).items():
             self._add(files, File.generated(config, path, content=data))
         project = templates.project_dir(self.model.ctx.content.root)
@@ -221,9 +222,18 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         env.auto_reload = False
         env.loader = jinja2.ChoiceLoader([
             jinja2.DictLoader({CACHED_TEMPLATE: "{{ publisher_cached_html }}"}), env.loader])
+        self.env = env
         return env
 
     # -- pages: title and metadata first, then the rendered content
+
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page | None:
+        if page.file.src_uri in self.pages:
+            # Our pages have no Markdown (their content comes from the page templates), yet
+            # mkdocs builds a Markdown parser with every extension for each page to convert
+            # the empty text: about a millisecond a page, thousands of pages a build.
+            page.render = types.MethodType(_render_nothing, page)  # type: ignore[method-assign]
+        return page
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str | None:
@@ -244,17 +254,22 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             for link in alternate_links(self.model.ctx, spec.feeds)] if self.model else []
         # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
         page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
-        stored = self.pagecache.get(spec.src_uri) if self.pagecache is not None else None
-        if stored is not None:
-            self.hits[spec.src_uri] = stored
-            page.meta["template"] = CACHED_TEMPLATE
+        if self.pagecache is not None and self.model is not None:
+            # keyed by everything the theme is given of this page, besides the fingerprint
+            self.pagecache.key(spec, {
+                "timezone": self.model.ctx.content.organisation.timezone,
+                "title": str(page.title), "meta": page.meta,
+                "update_date": str(page.update_date)})
+            if self.pagecache.has(spec.src_uri):
+                self.reused.add(spec.src_uri)
+                page.meta["template"] = CACHED_TEMPLATE
         return ""  # the content comes from the page template, not from Markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
         spec = self.pages.get(page.file.src_uri)
-        if spec is None or self.model is None or spec.src_uri in self.hits:
-            return html
+        if spec is None or self.model is None or self.pagecache is not None:
+            return html  # with the page cache: drawn (or reused) page by page, see below
         return self.model.render(spec)
 
     def on_page_context(self, context: TemplateContext, *, page: Page, config: MkDocsConfig,
@@ -264,15 +279,31 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             depth = spec.path.count("/")
             # our own key: the overrides link to the site root relative to the page
             context["publisher_root"] = "../" * depth or "./"  # type: ignore[typeddict-unknown-key]
-            if spec.src_uri in self.hits:
-                context["publisher_cached_html"] = Markup(  # type: ignore[typeddict-unknown-key]
-                    self.hits[spec.src_uri])
+            if self.pagecache is not None:
+                # Only now, one page at a time: thousands of pages' HTML never all in memory.
+                self._content(spec, page, context)
         return context
+
+    def _content(self, spec: SitePage, page: Page, context: TemplateContext) -> None:
+        """The page's stored HTML for the one-line template, else its content drawn now."""
+        assert self.model is not None and self.pagecache is not None
+        stored = self.pagecache.get(spec.src_uri) if spec.src_uri in self.reused else None
+        if stored is None:
+            page.content = self.model.render(spec)
+        if stored is None and spec.src_uri in self.reused:
+            # stored but unreadable now (damaged, deleted): draw it as mkdocs would have
+            self.reused.discard(spec.src_uri)
+            assert self.env is not None
+            stored = self.env.get_template("main.html").render(context)
+        if stored is not None:
+            context["publisher_cached_html"] = Markup(stored)  # type: ignore[typeddict-unknown-key]
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         uri = page.file.src_uri
-        if self.pagecache is not None and uri in self.pages and uri not in self.hits:
-            self.pagecache.put(uri, output)
+        if self.pagecache is not None and uri in self.pages:
+            if uri not in self.reused:
+                self.pagecache.put(uri, output)
+            page.content = ""  # written next: its HTML need not stay in memory to the end
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -292,6 +323,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             if overrides.is_dir():
                 server.watch(str(overrides))
         return server
+
+
+def _render_nothing(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """What ``Page.render`` leaves for an empty Markdown text: no content, toc or anchors."""
+    page.content = ""
+    page.toc = get_toc([])
+    page._title_from_render = None
+    page.present_anchor_ids = set()
+    page.links_to_anchors = {}
 
 
 ASSETS = ("status.css", "status.js")

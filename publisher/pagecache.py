@@ -87,7 +87,8 @@ class PageCache:
         return self.shows_now[template]
 
     def key(self, page: Page, extra: dict[str, Any]) -> str | None:
-        """The page's key, or None when its data is not plain JSON (then never cached)."""
+        """The page's key, or None when its data is not plain JSON (then never cached).
+        ``extra``: what else the theme is given of the page (its title and meta)."""
         try:
             data = json.dumps([page.path, page.title, page.description, page.feeds,
                                page.template, page.data, extra], sort_keys=True)
@@ -97,6 +98,11 @@ class PageCache:
         key = key_of(self.fingerprint, now, data)
         self.keys[page.src_uri] = key
         return key
+
+    def has(self, src_uri: str) -> bool:
+        """Whether a page is stored under its key (read and checked only when written)."""
+        key = self.keys.get(src_uri)
+        return bool(key) and self.blobs.has(key)  # type: ignore[arg-type]
 
     def get(self, src_uri: str) -> str | None:
         """The stored HTML of a page, if its key is known and stored intact."""

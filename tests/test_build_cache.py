@@ -72,8 +72,19 @@ def poisoned(site: Path) -> set[str]:
 
 
 def edit_message(root: Path) -> None:
+    """Edit an approved message and re-approve the new text (its approval digest follows),
+    as a comms team would: an edit alone would hold the message (issue 13)."""
+    from publisher.content.load import load_content
+    from publisher.policy import digest
+
     notice = next((root / "content" / MAJOR).glob("01-*.md"))
     notice.write_text(notice.read_text() + "\nA sentence added after the first build.\n")
+    content, _ = load_content(root / "content")
+    assert content is not None
+    message = next(m for m in content.messages.values() if m.path == notice)
+    pin = digest.pinned(message)
+    assert pin is not None and pin.digest
+    notice.write_text(notice.read_text().replace(pin.digest, digest.digest_of(message)))
 
 
 def add_message(root: Path) -> None:
@@ -123,10 +134,19 @@ def organisation_config(root: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def short_name(root: Path) -> None:
+    """Every page's head names its feeds after the organisation's short name."""
+    path = root / "content" / "organisation.yml"
+    text = path.read_text()
+    assert "short_name: Westmarch IT" in text
+    path.write_text(text.replace("short_name: Westmarch IT", "short_name: WIT"))
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "message edited": edit_message, "message added": add_message,
     "page template": page_template, "theme override": theme_override, "policy": policy,
     "services.yml": services_config, "organisation.yml": organisation_config,
+    "short name": short_name,
 }
 
 
@@ -150,13 +170,13 @@ def test_unchanged_pages_come_from_the_cache_and_changed_ones_are_drawn_again(
     content, cache_dir = tmp_path / "content", tmp_path / "cache"
     build(content, tmp_path / "first", cache_dir)
     assert poison(cache_dir) > 80
-    edit_message(tmp_path)
+    # an old story edited after approval is held until re-approved (issue 13)
+    story = content / "messages/2026/2026-01-20-phishing-tax-refund-emails.md"
+    story.write_text(story.read_text() + "\nA sentence added after the first build.\n")
     build(content, tmp_path / "second", cache_dir)
     shown = poisoned(tmp_path / "second")
-    thread = "incidents/2026-03-09-online-exams-major-incident/index.html"
-    assert (tmp_path / "second" / thread).is_file()
-    assert thread not in shown  # its input changed: drawn again
-    assert "services/index.html" in shown  # nothing it shows changed: reused
+    assert "news/index.html" not in shown  # the newsroom changed: drawn again
+    assert "incidents/2026-01-12-vle-slow/index.html" in shown  # unrelated: reused
 
 
 @pytest.mark.slow
@@ -252,7 +272,7 @@ def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
 @pytest.mark.slow
 def test_mkdocs_serve_rebuilds_from_the_cache(tmp_path: Path) -> None:
     """``mkdocs serve`` fills the cache; after an edit its rebuild reuses unchanged pages
-    (poisoned here, so reuse shows) and draws the edited thread again."""
+    (poisoned here, so reuse shows) and draws the changed thread again."""
     shutil.copytree(DEMO, tmp_path / "content")
     cache_dir = tmp_path / "cache"
     port = free_port()
@@ -266,12 +286,15 @@ def test_mkdocs_serve_rebuilds_from_the_cache(tmp_path: Path) -> None:
     thread = "incidents/2026-03-09-online-exams-major-incident/"
     try:
         assert wait_for(lambda: "Online exams" in fetch(base + thread), 240)
+        news = fetch(base + "news/")
         assert poison(cache_dir) > 80
-        edit_message(tmp_path)
-        assert wait_for(lambda: "A sentence added after the first build" in fetch(
-            base + thread), 240)
-        assert POISON not in fetch(base + thread)
-        assert POISON in fetch(base + "services/")
+        # an old story edited after approval is held until re-approved (issue 13): the
+        # newsroom changes and is drawn again; an unrelated incident's page is reused
+        story = tmp_path / "content/messages/2026/2026-01-20-phishing-tax-refund-emails.md"
+        story.write_text(story.read_text() + "\nA sentence added after the first build.\n")
+        assert wait_for(lambda: fetch(base + "news/") != news, 240)
+        assert POISON not in fetch(base + "news/")
+        assert POISON in fetch(base + thread)  # unrelated: reused
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -144,20 +144,27 @@ def test_extension_may_be_approved_by_the_service_manager_of_its_service(repo: R
 
 
 def test_a_sub_community_message_is_approved_only_with_its_representative(repo: Repo) -> None:
-    made = repo.run("new", "unplanned-outage", "--title", "Dental clinic PCs cannot log in",
-                    "--service", "sso=partial_outage", "--audience", "dentistry-community",
-                    "--start", "2026-11-18T10:00")
+    """Planned email to a sub-community needs its representative's approval too (the source
+    asks for it on planned messages; an unplanned outage goes out on the director's alone)."""
+    made = repo.run("new", "planned-maintenance", "--title", "Dental clinic PC upgrade",
+                    "--service", "sso=under_maintenance", "--audience", "dentistry-community",
+                    "--start", "2026-12-10T07:00", "--end", "2026-12-10T09:00",
+                    "--send-at", "2026-12-03T09:00")
     assert made.returncode == 0, made.stderr
-    path = "content/messages/2026/2026-11-18-dental-clinic-pcs-cannot-log-in.md"
-    for step, person in (("intake", "o-nwosu"), ("confirm-need", "a-okafor"),
-                         ("draft", "a-okafor")):
-        done = repo.run("review", path, "--step", step, "--by", person)
+    path = "content/messages/2026/2026-12-10-dental-clinic-pc-upgrade.md"
+    for person, steps in (("o-nwosu", ("initial-evaluation", "intake")),
+                          ("a-okafor", ("first-draft",)), ("o-nwosu", ("sme-review",)),
+                          ("a-okafor", ("second-draft",)), ("r-dunmore", ("comms-control-review",)),
+                          ("a-okafor", ("final-draft",))):
+        done = repo.run("review", path, "--by", person,
+                        *[arg for step in steps for arg in ("--step", step)])
         assert done.returncode == 0, done.stderr
-    first = repo.run("approve", path, "--by", "r-castellano", "--send-at", "2026-11-18T10:40")
+    first = repo.run("approve", path, "--by", "r-castellano")
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("recorded ")
     assert "still to do: approval by Helen Brennan" in first.stdout
-    assert front_matter(repo.root / path)["workflow"]["stage"] == "draft"
+    # reviewed, not yet approved: the first approval alone does not approve it
+    assert front_matter(repo.root / path)["workflow"]["stage"] == "review"
     second = repo.run("approve", path, "--by", "h-brennan")
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("approved ")
@@ -166,7 +173,7 @@ def test_a_sub_community_message_is_approved_only_with_its_representative(repo: 
     assert [s["by"] for s in meta["workflow"]["steps"]][-2:] == ["r-castellano", "h-brennan"]
     check = repo.run("check", "content", "--format", "json")
     mine = [p for p in json.loads(check.stdout)["problems"]
-            if "dental-clinic-pcs" in p["path"] and p["severity"] == "error"]
+            if "dental-clinic-pc-upgrade" in p["path"] and p["severity"] == "error"]
     assert mine == []
 
 

@@ -66,8 +66,8 @@ def _event(fields: dict[str, Any]) -> Event:
 
 def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -> bytes:
     """The calendar file. Each event is serialized once for every calendar that carries it:
-    the calendar is drawn with its first event only, and that event's bytes (always last
-    before END, as icalendar puts time zones first) are replaced by all the events' bytes."""
+    the calendar is drawn with its time zone only, and the events' bytes go before its END
+    (where icalendar would write them)."""
     calendar = Calendar()
     calendar.add("prodid", "-//publisher//status maintenance calendar//EN")
     calendar.add("version", "2.0")
@@ -86,15 +86,17 @@ def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -
     for part in timezone.subcomponents:
         _one_rdate_per_line(part)
     calendar.add_component(timezone)
-    if not events:
-        return calendar.to_ical()
-    calendar.add_component(events[0][0])
-    drawn, tail = calendar.to_ical(), events[0][1] + END
-    if not drawn.endswith(tail):  # not the layout expected: draw every event after all
-        for event, _ in events[1:]:
+    drawn = calendar.to_ical()
+    if not drawn.endswith(END):  # not the layout expected: draw every event after all
+        for event, _ in events:
             calendar.add_component(event)
         return calendar.to_ical()
-    return drawn[: -len(tail)] + b"".join(data for _, data in events) + END
+    return drawn[: -len(END)] + b"".join(data for _, data in events) + END
+
+
+def _key(fields: dict[str, Any], zone: str) -> str:
+    shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+    return key_of(code_version(), zone, json.dumps(shown, sort_keys=True))
 
 
 def _one_rdate_per_line(part: Component) -> None:
@@ -110,11 +112,6 @@ def _one_rdate_per_line(part: Component) -> None:
     del part["RDATE"]
     for value in dates:
         part.add("rdate", value)
-
-
-def _key(fields: dict[str, Any], zone: str) -> str:
-    shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
-    return key_of(code_version(), zone, json.dumps(shown, sort_keys=True))
 
 
 def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:
