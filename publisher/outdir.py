@@ -64,6 +64,17 @@ def guard(out: Path, content: Path) -> None:
         raise ConfigError(problem)
 
 
+def refuse_public(path: Path, why: str, instead: str) -> Path:
+    """Refuse ``path`` anywhere under a ``build/site`` folder: internal outputs (the editor,
+    the pipeline page) must never be published with the public status site."""
+    resolved = path.resolve()
+    for parent in [resolved, *resolved.parents]:
+        if parent.name == "site" and parent.parent.name == "build":
+            raise ConfigError(f"{path}: {why}; it may not be written under build/site "
+                              f"(use {instead})")
+    return path
+
+
 def _delete(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 

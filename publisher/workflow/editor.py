@@ -39,6 +39,7 @@ from ..content.model import (
     ThreadKind,
 )
 from ..errors import ConfigError
+from ..outdir import refuse_public
 
 DECAP_VERSION = "3.16.3"
 DECAP_SERVER_VERSION = "3.11.3"
@@ -402,11 +403,7 @@ def find_decap(explicit: Path | None = None) -> Path:
 
 def guard(out: Path) -> None:
     """The editor is for the team: never inside the public site."""
-    resolved = out.resolve()
-    for parent in [resolved, *resolved.parents]:
-        if parent.name == "site" and parent.parent.name == "build":
-            raise ConfigError(f"{out}: the editor may not be written under build/site (the "
-                              "public status site); use build/admin")
+    refuse_public(out, "the editor is for the team, not the public status site", "build/admin")
 
 
 def write(content: Content, out: Path, backend: Backend, decap: Path | None = None

@@ -22,7 +22,8 @@ import jinja2
 from .. import templates
 from ..check import check
 from ..content.model import Content, Message, Stage
-from ..errors import ConfigError, Problem
+from ..errors import Problem
+from ..outdir import refuse_public
 from . import todo
 
 DEFAULT_HTML = Path("build/internal/pipeline.html")
@@ -132,12 +133,8 @@ def collect(root: Path, now: datetime) -> tuple[Content, list[Row]]:
 
 def guard_internal(path: Path) -> Path:
     """Refuse to write the internal page anywhere under a ``build/site`` directory."""
-    resolved = path.resolve()
-    for parent in [resolved, *resolved.parents]:
-        if parent.name == "site" and parent.parent.name == "build":
-            raise ConfigError(f"{path}: the pipeline names reviewers and shows internal notes; "
-                              "it may not be written under build/site (use build/internal/)")
-    return path
+    return refuse_public(path, "the pipeline names reviewers and shows internal notes",
+                         "build/internal/")
 
 
 def render_html(content: Content, found: list[Row], now: datetime) -> str:
