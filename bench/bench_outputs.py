@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'producer':<22}{'seconds':>9}{'files':>8}{'MB':>9}  (best of {args.runs})")
         total = 0.0
         for producer in PRODUCERS:
-            seconds, files = best_of(args.runs, lambda p=producer: p(ctx))
-            assert isinstance(files, dict)
+            seconds, files = best_of(args.runs, lambda p=producer: dict(p(ctx)))
             size = sum(len(v) for v in files.values()) / 1e6
             total += seconds
             print(f"{producer.__name__:<22}{seconds:>9.3f}{len(files):>8}{size:>9.2f}")

@@ -59,7 +59,8 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
         # The plugin reads both from the environment, exactly as under ``mkdocs build``.
         os.environ[CONTENT_ENV] = str(root.resolve())
         os.environ["PUBLISHER_NOW"] = now.isoformat()
-        os.environ[STAGED_ENV] = "1"  # the plugin leaves staging and the swap to us
+        # the plugin leaves staging and the swap to us; it links unchanged files from ``out``
+        os.environ[STAGED_ENV] = str(out)
         os.environ.pop(PREVIEW_ENV, None)
         if preview:
             os.environ[PREVIEW_ENV] = preview

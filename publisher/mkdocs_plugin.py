@@ -46,9 +46,9 @@ from .check import CheckResult, check
 from .content import urls
 from .content.preview import published_copy
 from .errors import PublisherError
-from .outdir import Staging, output_problem
+from .outdir import Reuse, Staging, output_problem
 from .pagecache import PageCache
-from .renderers import BuildContext, static_outputs
+from .renderers import BuildContext, stream_outputs
 from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
@@ -88,7 +88,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.pagecache: PageCache | None = None
         self.reused: set[str] = set()
         """Pages whose stored HTML is written instead of drawing them (build/.cache)."""
+        self.linked: set[str] = set()
+        """Pages whose file is linked from the previous site (``outdir.Reuse``): not written."""
         self.env: jinja2.Environment | None = None
+        self.files: Reuse | None = None
+        self.written: list[tuple[str, str]] = []
+        """(file, page key) of each page mkdocs writes, for the manifest (``Reuse``)."""
+        """Writes the non-page outputs and links unchanged files from the previous site."""
 
     # -- configuration: load and check the content once per build
 
@@ -98,6 +104,10 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        build_log = logging.getLogger("mkdocs.commands.build")
+        for old in [f for f in build_log.filters if isinstance(f, _QuietLinked)]:
+            build_log.removeFilter(old)  # one per process, for the plugin that builds now
+        build_log.addFilter(_QuietLinked(self))
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = self._resolve(config, os.environ.get(CONTENT_ENV) or self.config.content)
@@ -114,7 +124,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                 + "\n".join(str(p) for p in problems))
         for problem in result.warnings:
             log.info("%s", problem)
-        self._stage(config)
+        previous = self._stage(config)
         assert result.content is not None
         content = result.content
         self.preview = os.environ.get(PREVIEW_ENV) or None
@@ -124,6 +134,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             content = published_copy(content, self.preview, now)
         ctx = BuildContext.at(content, now)
         ctx.extras["cache"] = cache_root(self.root)  # producers may keep results there
+        # Files unchanged since the previous site are linked from it, not written again;
+        # never for a preview (its pages show a draft as published) nor under serve.
+        self.files = Reuse(Path(config.site_dir), None if self.preview else previous,
+                           cache_root(self.root))
+        self.linked = set()
+        self.written = []
         templates.clear_cache()  # serve: pick up edited templates on every rebuild
         self.model = SiteModel(ctx)
         self._theme_overrides(config, templates.project_dir(self.root))
@@ -145,17 +161,22 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         self.reused = set()
         return config
 
-    def _stage(self, config: MkDocsConfig) -> None:
+    def _stage(self, config: MkDocsConfig) -> Path | None:
         """Under ``mkdocs build``, the same output guard and atomic swap as ``publisher
-        build``: build into a staging folder, swap it in after the build (``on_post_build``)."""
-        if self.command not in ("build", "gh-deploy") or os.environ.get(STAGED_ENV):
-            return
+        build``: build into a staging folder, swap it in after the build (``on_post_build``).
+        Returns the output folder the staged site will replace (None under serve)."""
+        staged = os.environ.get(STAGED_ENV)
+        if staged:  # ``publisher build`` stages itself and names the output folder
+            return Path(staged) if os.path.isabs(staged) else None
+        if self.command not in ("build", "gh-deploy"):
+            return None
         assert self.root is not None
         problem = output_problem(Path(config.site_dir), self.root)
         if problem:
             raise PluginError(f"publisher: {problem}")
         self.staging = Staging(Path(config.site_dir))
         config.site_dir = str(self.staging.path)
+        return self.staging.out
 
     def _publish_staged(self, config: MkDocsConfig) -> None:
         if self.staging is not None:
@@ -200,8 +221,19 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
-        for path, data in static_outputs(self.model.ctx).items():
-            self._add(files, File.generated(config, path, content=data))
+        # Written as they are made (thousands of feeds never all in memory), straight into
+        # the site folder; a file unchanged since the previous site is linked from it.
+        assert self.files is not None
+        reuse = self.files
+
+        def link(path: str, key: str) -> bool:
+            self._refuse(files, path)
+            return reuse.link(path, key)
+
+        self.model.ctx.extras["reuse"] = link
+        for path, data in stream_outputs(self.model.ctx):
+            self._refuse(files, path)
+            reuse.write(path, data)
         project = templates.project_dir(self.model.ctx.content.root)
         for name in ASSETS:
             if files.get_file_from_path(f"assets/{name}") is None:  # docs_dir's copy wins
@@ -209,11 +241,15 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                 files.append(File.generated(config, f"assets/{name}", content=data))
         return files
 
-    @staticmethod
-    def _add(files: Files, file: File) -> None:
-        if files.get_file_from_path(file.src_uri) is not None:
-            raise PluginError(f"publisher: {file.src_uri} is generated; remove it from docs_dir")
+    @classmethod
+    def _add(cls, files: Files, file: File) -> None:
+        cls._refuse(files, file.src_uri)
         files.append(file)
+
+    @staticmethod
+    def _refuse(files: Files, path: str) -> None:
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(f"publisher: {path} is generated; remove it from docs_dir")
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Within one build the theme's templates cannot change; without this jinja stats
@@ -260,7 +296,13 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                 "timezone": self.model.ctx.content.organisation.timezone,
                 "title": str(page.title), "meta": page.meta,
                 "update_date": str(page.update_date)})
-            if self.pagecache.has(spec.src_uri):
+            key = self.pagecache.keys.get(spec.src_uri)
+            if key and self.files is not None and self.files.link(page.file.dest_uri, key):
+                # the previous site's file is this very page: linked, nothing to draw
+                self.linked.add(spec.src_uri)
+                self.pagecache.keep(spec.src_uri)
+                page.meta["template"] = CACHED_TEMPLATE
+            elif self.pagecache.has(spec.src_uri):
                 self.reused.add(spec.src_uri)
                 page.meta["template"] = CACHED_TEMPLATE
         return ""  # the content comes from the page template, not from Markdown
@@ -287,6 +329,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
     def _content(self, spec: SitePage, page: Page, context: TemplateContext) -> None:
         """The page's stored HTML for the one-line template, else its content drawn now."""
         assert self.model is not None and self.pagecache is not None
+        if spec.src_uri in self.linked:
+            context["publisher_cached_html"] = Markup("")  # type: ignore[typeddict-unknown-key]
+            return
         stored = self.pagecache.get(spec.src_uri) if spec.src_uri in self.reused else None
         if stored is None:
             page.content = self.model.render(spec)
@@ -300,7 +345,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         uri = page.file.src_uri
+        if uri in self.linked:
+            return ""  # already in the site folder: mkdocs writes nothing (and logs it)
         if self.pagecache is not None and uri in self.pages:
+            key = self.pagecache.keys.get(uri)
+            if key:
+                self.written.append((page.file.dest_uri, key))
             if uri not in self.reused:
                 self.pagecache.put(uri, output)
             page.content = ""  # written next: its HTML need not stay in memory to the end
@@ -311,6 +361,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # (changed or gone) are deleted; new Markdown conversions are kept.
         if self.pagecache is not None:
             self.pagecache.blobs.prune()
+            if self.files is not None:  # the pages mkdocs wrote, for the next build to link
+                for dest, key in self.written:
+                    self.files.remember(dest, key)
+        if self.files is not None:
+            self.files.save()
         markup.save()
         self._publish_staged(config)  # last: the site is complete
 
@@ -323,6 +378,19 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             if overrides.is_dir():
                 server.watch(str(overrides))
         return server
+
+
+class _QuietLinked(logging.Filter):
+    """mkdocs logs "Page skipped" for each page it did not write: a linked page is there."""
+
+    def __init__(self, plugin: PublisherPlugin) -> None:
+        super().__init__()
+        self.plugin = plugin
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not (message.startswith("Page skipped: '") and bool(self.plugin.linked)
+                    and message.split("'")[1] in self.plugin.linked)
 
 
 def _render_nothing(page: Page, config: MkDocsConfig, files: Files) -> None:

@@ -13,13 +13,19 @@ folder left by a killed build safe to remove at the next build.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from .cache import key_of, seal, unseal, write_atomic
 from .errors import ConfigError
 
 MARKER = ".publisher-site"
@@ -121,3 +127,108 @@ class Staging:
         if self._lock is not None:
             os.close(self._lock)  # closing releases the flock
             self._lock = None
+
+
+class Reuse:
+    """Write a site's files into the staging folder, hard-linking those that are unchanged
+    since the previous site instead of writing them again.
+
+    Every file this build writes or links is recorded in a *manifest* kept in the build
+    cache (sealed like every cache file): its path, a key for what it holds (the SHA-256 of
+    its bytes, or a page's cache key) and the file's identity (inode, size, modification
+    time). The next build links ``previous/path`` only when all of these hold:
+
+    - the manifest is intact, of this code version, and was written for this output folder,
+      whose identity (device and inode) is still the one the manifest names (a folder put
+      there by anything else, or a copy, is not trusted);
+    - the manifest holds ``path`` under the very key this build computed for it;
+    - the file is still the one that was written: same inode, size and modification time
+      (an edited, replaced, truncated or deleted file is not trusted; it is written again).
+
+    A link is a second name for the same bytes, so the previous site stays exactly as it was
+    until the swap, and a failed build leaves it untouched. Nothing linked is ever written
+    through: a path is linked at most once and never handed to mkdocs to write.
+    """
+
+    def __init__(self, staging: Path, previous: Path | None, cache: Path | None) -> None:
+        self.staging = staging
+        self.previous = previous
+        self.manifest = (cache / "sites" / f"{key_of(str(previous))}.json"
+                         if cache is not None and previous is not None else None)
+        self.old: dict[str, list[Any]] = {}
+        self.new: dict[str, list[Any]] = {}
+        self.made: set[str] = set()
+        self.linked = 0
+        if self.manifest is not None and previous is not None:
+            self.old = self._load(self.manifest, previous)
+
+    @staticmethod
+    def _load(manifest: Path, previous: Path) -> dict[str, list[Any]]:
+        try:
+            payload = unseal(manifest.read_bytes())
+            data = json.loads(payload) if payload is not None else None
+            root = os.stat(previous)
+        except (OSError, ValueError):
+            return {}
+        if (not isinstance(data, dict) or data.get("out") != str(previous)
+                or data.get("root") != [root.st_dev, root.st_ino]
+                or not isinstance(data.get("files"), dict)):
+            return {}
+        return data["files"]
+
+    def _folder(self, path: str) -> None:
+        parent = path.rpartition("/")[0]
+        if parent and parent not in self.made:
+            os.makedirs(self.staging / parent, exist_ok=True)
+            self.made.add(parent)
+
+    def link(self, path: str, key: str) -> bool:
+        """Link the previous site's ``path`` if it holds what ``key`` names (see above)."""
+        entry = self.old.get(path)
+        if (self.previous is None or path in self.new or not isinstance(entry, list)
+                or len(entry) != 4 or entry[0] != key):
+            return False
+        source = self.previous / path
+        try:
+            found = os.lstat(source)
+            if (not stat.S_ISREG(found.st_mode)
+                    or [found.st_ino, found.st_size, found.st_mtime_ns] != entry[1:]):
+                return False
+            self._folder(path)
+            os.link(source, self.staging / path)
+        except OSError:
+            return False
+        self.new[path] = entry
+        self.linked += 1
+        return True
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write ``path`` (or link it, when the previous site holds the same bytes)."""
+        key = hashlib.sha256(data).hexdigest()
+        if self.link(path, key):
+            return
+        self._folder(path)
+        if path in self.new:  # linked earlier: never write through a link into the old site
+            os.unlink(self.staging / path)
+            del self.new[path]
+        # "x": never through a file that is there already (with a previous site to link
+        # from, the staging folder starts empty and only links could be there)
+        with open(self.staging / path, "xb" if self.previous is not None else "wb") as handle:
+            handle.write(data)
+        self.remember(path, key)
+
+    def remember(self, path: str, key: str) -> None:
+        """Record a file written into staging (by ``write`` or by mkdocs) under ``key``."""
+        with contextlib.suppress(OSError):
+            found = os.stat(self.staging / path)
+            self.new[path] = [key, found.st_ino, found.st_size, found.st_mtime_ns]
+
+    def save(self) -> None:
+        """Keep the manifest for the next build (call when the staged site is complete)."""
+        if self.manifest is None:
+            return
+        root = os.stat(self.staging)
+        data = {"out": str(self.previous), "root": [root.st_dev, root.st_ino],
+                "files": self.new}
+        with contextlib.suppress(OSError):
+            write_atomic(self.manifest, seal(json.dumps(data, sort_keys=True).encode()))

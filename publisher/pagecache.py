@@ -110,6 +110,13 @@ class PageCache:
         found = self.blobs.get(key) if key else None
         return found.decode("utf-8") if found is not None else None
 
+    def keep(self, src_uri: str) -> None:
+        """Keep a page's stored HTML though this build did not read it (its file was linked
+        from the previous site): a later build without that site still finds it."""
+        key = self.keys.get(src_uri)
+        if key:
+            self.blobs.used.add(key)
+
     def put(self, src_uri: str, html: str) -> None:
         key = self.keys.get(src_uri)
         if key:

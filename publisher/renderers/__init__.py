@@ -8,7 +8,7 @@ what is active or published: they read ``ctx.report``, which the status engine m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,7 +32,8 @@ class BuildContext:
         return self.content.organisation.base_url
 
 
-Producer = Callable[[BuildContext], dict[str, bytes]]
+Producer = Callable[[BuildContext], Mapping[str, bytes] | Iterable[tuple[str, bytes]]]
+"""Outputs as a mapping, or (path, bytes) pairs one at a time (never all in memory)."""
 PRODUCERS: list[Producer] = []
 """Every non-page output. Order matters only for readability of the build log."""
 
@@ -41,7 +42,7 @@ def _lazy(module: str, name: str) -> Producer:
     """A producer that imports its module on first use: ``publisher check`` imports this
     package (for the snippet check) and should not pay for feedgen and icalendar."""
 
-    def produce(ctx: BuildContext) -> dict[str, bytes]:
+    def produce(ctx: BuildContext) -> Mapping[str, bytes] | Iterable[tuple[str, bytes]]:
         import importlib
 
         return getattr(importlib.import_module(f"{__name__}.{module}"), name)(ctx)
@@ -51,7 +52,7 @@ def _lazy(module: str, name: str) -> Producer:
 
 
 PRODUCERS.extend([
-    _lazy("feeds", "produce_feeds"),
+    _lazy("feeds", "stream_feeds"),
     _lazy("api", "produce_api"),
     _lazy("banner", "produce_banner"),
     _lazy("calendar", "produce_calendars"),
@@ -62,11 +63,18 @@ PRODUCERS.extend([
 
 def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
     """All non-page files for the site, keyed by path relative to the site root."""
-    files: dict[str, bytes] = {}
+    return dict(stream_outputs(ctx))
+
+
+def stream_outputs(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
+    """All non-page files for the site, one (path, bytes) at a time, so that a caller
+    writing each one as it comes never holds every file in memory."""
+    seen: set[str] = set()
     for producer in PRODUCERS:
-        for path, data in producer(ctx).items():
-            if path in files:
+        made = producer(ctx)
+        for path, data in made.items() if isinstance(made, Mapping) else made:
+            if path in seen:
                 raise ValueError(f"two producers write {path}")
-            files[path] = data
-    return files
+            seen.add(path)
+            yield path, data
 

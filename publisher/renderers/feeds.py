@@ -9,9 +9,10 @@ body rendered and sanitized by ``markup.to_html``.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,41 +167,55 @@ def _key(ctx: BuildContext, spec: FeedSpec, fields: Callable[[Message], dict[str
 
 
 def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
-    """Every feed, RSS and Atom, keyed by path under the site root.
+    """Every feed, RSS and Atom, keyed by path under the site root."""
+    return dict(stream_feeds(ctx))
 
-    Each item is made once however many feeds carry it. With the build cache, a thread's
-    feeds (most of the files) are reused while nothing they show has changed."""
+
+def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
+    """Every feed, RSS and Atom, one (path, bytes) at a time: the caller writes each and
+    lets it go, so thousands of thread feeds are never all in memory.
+
+    Each item is made once however many feeds carry it (kept only for messages that more
+    than one feed shows). With the build cache and a previous site (``ctx.extras["reuse"]``:
+    ``(path, sha256) -> bool``, true when the previous site's file with exactly those bytes
+    was linked into the new one), a thread's feeds (most of the files) are not drawn again
+    while nothing they show has changed: the cache keeps, under a key of everything a
+    thread feed shows, the SHA-256 of each of its files."""
     folder = ctx.extras.get("cache")
-    stored = Pack(folder / "feeds") if isinstance(folder, Path) else None
+    reuse = ctx.extras.get("reuse")
+    stored = Pack(folder / "feeds") if isinstance(folder, Path) and callable(reuse) else None
+    specs = feed_specs(ctx)
+    shared = {m.id for spec in specs if spec.scope != "threads" for m in spec.messages}
     made: dict[str, dict[str, Any]] = {}
     entries: dict[str, FeedEntry] = {}
 
     def fields(message: Message) -> dict[str, Any]:
-        if message.id not in made:
-            made[message.id] = _fields(ctx, message)
-        return made[message.id]
+        found = made.get(message.id) or _fields(ctx, message)
+        if message.id in shared:
+            made[message.id] = found
+        return found
 
     def entry(message: Message) -> FeedEntry:
-        if message.id not in entries:
-            entries[message.id] = _entry(ctx, fields(message))
-        return entries[message.id]
+        found = entries.get(message.id) or _entry(ctx, fields(message))
+        if message.id in shared:
+            entries[message.id] = found
+        return found
 
-    files: dict[str, bytes] = {}
-    for spec in feed_specs(ctx):
+    for spec in specs:
         key = _key(ctx, spec, fields) if stored is not None and spec.scope == "threads" else ""
         found = stored.get(key) if stored is not None and key else None
         paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
-        if isinstance(found, dict) and set(found) == paths and all(
-                isinstance(v, str) for v in found.values()):
-            files.update({path: text.encode("utf-8") for path, text in found.items()})
+        if (callable(reuse) and isinstance(found, dict) and set(found) == paths
+                and all(isinstance(v, str) for v in found.values())
+                and all([reuse(path, digest) for path, digest in sorted(found.items())])):
             continue
         out = _render(ctx, spec, entry)
         if stored is not None and key:
-            stored.put(key, {path: data.decode("utf-8") for path, data in out.items()})
-        files.update(out)
+            stored.put(key, {path: hashlib.sha256(data).hexdigest()
+                             for path, data in out.items()})
+        yield from out.items()
     if stored is not None:
         stored.save()
-    return files
 
 
 def _label(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
