@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,13 +31,14 @@ MAJOR = "messages/2026/2026-03-09-online-exams-major-incident"
 POISON = "POISONED-CACHE-ENTRY"
 
 
-def build(content: Path, out: Path, cache_dir: Path, cwd: Path = REPO, **env: str) -> None:
+def build(content: Path, out: Path, cache_dir: Path, cwd: Path = REPO,
+          now: datetime = DEMO_NOW, **env: str) -> None:
     environ = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_CACHE_DIR=str(cache_dir),
                    **env)
     environ.pop("PUBLISHER_CONTENT", None)
     result = subprocess.run(
         [sys.executable, "-m", "publisher", "build", str(content), "--now",
-         DEMO_NOW.isoformat(), "--out", str(out), "--config-file", str(REPO / "mkdocs.yml")],
+         now.isoformat(), "--out", str(out), "--config-file", str(REPO / "mkdocs.yml")],
         env=environ, capture_output=True, text=True, cwd=cwd, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -153,14 +155,79 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 @pytest.mark.slow
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_a_warm_build_after_a_change_equals_a_cold_build(tmp_path: Path, change: str) -> None:
+    """The warm build goes into the same folder, as an editor's would: unchanged files are
+    linked from the previous site (``outdir.Reuse``), the rest drawn or written again."""
     shutil.copytree(DEMO, tmp_path / "content")
-    content, warm_cache = tmp_path / "content", tmp_path / "cache"
-    build(content, tmp_path / "before", warm_cache)
+    content, warm_cache, site = tmp_path / "content", tmp_path / "cache", tmp_path / "site"
+    build(content, site, warm_cache)
+    before = snapshot(site)
     CHANGES[change](tmp_path)
-    build(content, tmp_path / "warm", warm_cache)
+    build(content, site, warm_cache)
     build(content, tmp_path / "cold", tmp_path / "fresh-cache")
-    assert differing(tmp_path / "warm", tmp_path / "cold") == set()
-    assert differing(tmp_path / "before", tmp_path / "cold"), "the change shows somewhere"
+    assert differing(site, tmp_path / "cold") == set()
+    assert before != snapshot(tmp_path / "cold"), "the change shows somewhere"
+
+
+def inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*")
+            if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_later_build_time_redraws_what_the_clock_changes(tmp_path: Path) -> None:
+    """Scheduled maintenance starts and ends, the "updated" line moves: a rebuild at a later
+    instant into the same folder, with the cache and the previous site, equals a cold one."""
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir, site = tmp_path / "content", tmp_path / "cache", tmp_path / "site"
+    build(content, site, cache_dir)
+    first = inodes(site)
+    later = DEMO_NOW + timedelta(days=9, hours=5)
+    build(content, site, cache_dir, now=later)
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache", now=later)
+    assert differing(site, tmp_path / "cold") == set()
+    again = inodes(site)
+    linked = {path for path, ino in again.items() if first.get(path) == ino}
+    assert "feeds/threads/2026-01-12-vle-slow.xml" in linked  # unchanged: linked
+    assert "index.html" not in linked  # shows the build time: drawn again
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["edited", "truncated", "deleted", "foreign site"])
+def test_a_damaged_or_foreign_previous_site_is_not_linked_from(tmp_path: Path,
+                                                              damage: str) -> None:
+    """Only files still exactly as the last build wrote them are linked into the next."""
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir, site = tmp_path / "content", tmp_path / "cache", tmp_path / "site"
+    build(content, site, cache_dir)
+    page = site / "incidents/2026-01-12-vle-slow/index.html"
+    feeds = sorted((site / "feeds").rglob("*.xml"))
+    touched = [page, feeds[0], feeds[-1], site / "api/v2/summary.json"]
+    for path in touched:
+        if damage == "edited":
+            time.sleep(0.01)
+            path.write_bytes(path.read_bytes().replace(b"<", b"<!-- edited -->\n<", 1))
+        elif damage == "truncated":
+            with path.open("r+b") as handle:
+                handle.truncate(10)
+        elif damage == "deleted":
+            path.unlink()
+    if damage == "foreign site":  # a copy of the same site (new files), put in its place
+        shutil.copytree(site, tmp_path / "copy")
+        shutil.rmtree(site)
+        (tmp_path / "copy").rename(site)
+    mine = inodes(site)
+    build(content, site, cache_dir)
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache")
+    assert differing(site, tmp_path / "cold") == set()
+    again = inodes(site)
+    for path in touched:
+        name = path.relative_to(site).as_posix()
+        assert again[name] != mine.get(name), f"{name} was linked from a damaged site"
+    if damage == "foreign site":
+        assert not {p for p, ino in again.items() if mine.get(p) == ino}
+    else:  # the rest of the site is still linked
+        assert again["incidents/2026-03-09-online-exams-major-incident/index.html"] == mine[
+            "incidents/2026-03-09-online-exams-major-incident/index.html"]
 
 
 @pytest.mark.slow
@@ -206,10 +273,10 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rebuilt(tmp_path: Path,
                                                            damage: str) -> None:
     shutil.copytree(DEMO, tmp_path / "content")
     content, cache_dir = tmp_path / "content", tmp_path / "cache"
-    build(content, tmp_path / "first", cache_dir)
+    build(content, tmp_path / "second", cache_dir)  # the same folder as below: links
     files = [p for p in cache_dir.rglob("*") if p.is_file()]
     assert {p.relative_to(cache_dir).parts[0] for p in files} >= {
-        "pages", "messages", "html", "feeds"}
+        "pages", "messages", "html", "feeds", "sites"}
     for path in files:
         data = path.read_bytes()
         if damage == "garbage":

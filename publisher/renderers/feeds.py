@@ -162,7 +162,7 @@ def _key(ctx: BuildContext, spec: FeedSpec, fields: Callable[[Message], dict[str
     org = ctx.content.organisation
     shown = [org.name, org.base_url, spec.scope, spec.key, spec.title, spec.description,
              _newest(ctx, spec).isoformat(),
-             [dict(fields(m), when=fields(m)["when"].isoformat()) for m in spec.messages]]
+             [dict(f, when=f["when"].isoformat()) for f in map(fields, spec.messages)]]
     return key_of(code_version(), json.dumps(shown, sort_keys=True))
 
 
@@ -188,20 +188,25 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     shared = {m.id for spec in specs if spec.scope != "threads" for m in spec.messages}
     made: dict[str, dict[str, Any]] = {}
     entries: dict[str, FeedEntry] = {}
+    current: dict[str, dict[str, Any]] = {}
+    current_entries: dict[str, FeedEntry] = {}
 
     def fields(message: Message) -> dict[str, Any]:
-        found = made.get(message.id) or _fields(ctx, message)
-        if message.id in shared:
-            made[message.id] = found
+        # kept for the whole run only for messages that several feeds show; else for the
+        # one feed being made (its key, then its entries)
+        found = made.get(message.id) or current.get(message.id) or _fields(ctx, message)
+        (made if message.id in shared else current)[message.id] = found
         return found
 
     def entry(message: Message) -> FeedEntry:
-        found = entries.get(message.id) or _entry(ctx, fields(message))
-        if message.id in shared:
-            entries[message.id] = found
+        found = (entries.get(message.id) or current_entries.get(message.id)
+                 or _entry(ctx, fields(message)))
+        (entries if message.id in shared else current_entries)[message.id] = found
         return found
 
     for spec in specs:
+        current.clear()
+        current_entries.clear()
         key = _key(ctx, spec, fields) if stored is not None and spec.scope == "threads" else ""
         found = stored.get(key) if stored is not None and key else None
         paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
