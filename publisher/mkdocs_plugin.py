@@ -21,6 +21,7 @@ use the same cache.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import types
@@ -345,6 +346,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
         uri = page.file.src_uri
+        spec = self.pages.get(uri)
+        if spec is not None and spec.data:  # drawn: its data need not stay to the end
+            self.pages[uri] = dataclasses.replace(spec, data={})
         if uri in self.linked:
             return ""  # already in the site folder: mkdocs writes nothing (and logs it)
         if self.pagecache is not None and uri in self.pages:

@@ -99,6 +99,8 @@ class SiteModel:
         self.env = environment(templates.project_dir(ctx.content.root))
         self._history: dict[str, list[Day]] | None = None
         self._policy: policy.Policy | None = None
+        self._when: dict[str, dict[str, str]] = {}
+        self._html: dict[str, Markup] = {}
         self.next_change = self.when(next_change(self.report))
         by_service: dict[str, list[ThreadState]] = defaultdict(list)
         months: dict[str, list[ThreadState]] = defaultdict(list)
@@ -130,7 +132,11 @@ class SiteModel:
         """A time as the page shows it: organisation time as text, ISO for the script."""
         if value is None:
             return None
-        return {"iso": value.isoformat(), "text": local_time(value, self.tz)}
+        iso = value.isoformat()  # the key: equal instants in other offsets print otherwise
+        found = self._when.get(iso)
+        if found is None:  # one shared, read-only dict per instant: pages repeat them a lot
+            found = self._when[iso] = {"iso": iso, "text": local_time(value, self.tz)}
+        return found
 
     def summary(self, state: ThreadState, here: str) -> dict[str, Any]:
         """What a list entry shows of a thread."""
@@ -156,8 +162,12 @@ class SiteModel:
         }
 
     def html(self, text: str) -> Markup:
-        """Sanitized HTML of a Markdown text (message bodies go through nh3 here)."""
-        return Markup(to_html(text))
+        """Sanitized HTML of a Markdown text (message bodies go through nh3 here); one
+        ``Markup`` per text, however many pages show it."""
+        found = self._html.get(text)
+        if found is None:
+            found = self._html[text] = Markup(to_html(text))
+        return found
 
     def service_ref(self, service_id: str, here: str) -> dict[str, Any]:
         state = self.report.services[service_id]

@@ -79,8 +79,13 @@ def duration(delta: timedelta) -> str:
 
 
 def light(status: ComponentStatus | str) -> dict[str, object]:
-    """What a traffic light shows for one component status."""
-    status = ComponentStatus(status)
+    """What a traffic light shows for one component status (one shared, read-only dict per
+    status: thousands of pages show the same few lights)."""
+    return _light(ComponentStatus(status))
+
+
+@cache
+def _light(status: ComponentStatus) -> dict[str, object]:
     colour, icon_name, word = LIGHTS[status]
     return {"status": status.value, "colour": colour, "icon": icon(icon_name), "word": word}
 
