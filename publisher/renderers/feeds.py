@@ -91,7 +91,7 @@ def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
 
 
 def _fields(ctx: BuildContext, message: Message) -> dict[str, Any]:
-    """Everything a feed item shows of a message (also what a stored feed is keyed by)."""
+    """Everything a feed item shows of a message (made from ``_inputs``)."""
     services = []
     for service_id in message.meta.services:
         service = ctx.content.services.get(service_id)
@@ -156,14 +156,27 @@ def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEn
     return out
 
 
-def _key(ctx: BuildContext, spec: FeedSpec, fields: Callable[[Message], dict[str, Any]]
-         ) -> str:
-    """A thread feed's key: the code version and everything the feed shows."""
+def _key(ctx: BuildContext, spec: FeedSpec) -> str:
+    """A thread feed's key: the code version and everything the feed shows, as the inputs
+    it is made from (each item's summary and HTML are functions of the message's summary
+    and body under this code version, so those texts stand for them: cheaper than making
+    them on every build only to find the feed unchanged)."""
     org = ctx.content.organisation
     shown = [org.name, org.base_url, spec.scope, spec.key, spec.title, spec.description,
              _newest(ctx, spec).isoformat(),
-             [dict(f, when=f["when"].isoformat()) for f in map(fields, spec.messages)]]
+             [_inputs(ctx, m) for m in spec.messages]]
     return key_of(code_version(), json.dumps(shown, sort_keys=True))
+
+
+def _inputs(ctx: BuildContext, message: Message) -> list[Any]:
+    """What ``_fields`` makes an item from."""
+    services = []
+    for service_id in message.meta.services:
+        service = ctx.content.services.get(service_id)
+        services.append((service_id, plain(service.name) if service else service_id))
+    return [message_url(ctx, message), title_of(ctx, message), message.meta.summary,
+            message.body, ctx.content.local(message.send_at).isoformat(),  # type: ignore[arg-type]
+            services, message.type.value]
 
 
 def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
@@ -207,7 +220,7 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     for spec in specs:
         current.clear()
         current_entries.clear()
-        key = _key(ctx, spec, fields) if stored is not None and spec.scope == "threads" else ""
+        key = _key(ctx, spec) if stored is not None and spec.scope == "threads" else ""
         found = stored.get(key) if stored is not None and key else None
         paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
         if (callable(reuse) and isinstance(found, dict) and set(found) == paths
