@@ -238,7 +238,8 @@ def _parse_message(
         thread_id = joined
     # Line numbers are only needed to report a problem: worked out from ``data`` on demand.
     message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
-                      meta, lines=lines, data=data)
+                      meta, lines=lines, data=data,
+                      fingerprint=key_of(key, source, message_id))
     return message, joined
 
 

@@ -597,6 +597,9 @@ class Message:
     order: int = 0
     data: Any = field(default=None, repr=False, compare=False)
     """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+    fingerprint: str = field(default="", repr=False, compare=False)
+    """A key of the file's text, place and id: same fingerprint, same message (the policy's
+    memory of settled threads is keyed by it)."""
     held: bool = False
     """Set by ``check`` when the message has an error: it is then in no output and no send,
     while everything else publishes (one bad message holds only itself)."""

@@ -34,6 +34,7 @@ from .base import CascadeRow, PendingStep, StepRequirement
 from .config import Policy, json_schema
 from .config import load as _load
 from .kinds import KINDS, RuleRun
+from .settled import Settled
 
 RULE_MODULES = (approvers, audience, channels, exceptions, fallbacks, leadtime, major, outage,
                 workflow)
@@ -90,11 +91,21 @@ def evaluate(content: Content, now: datetime) -> list[Problem]:
 
 
 def _evaluate(content: Content, policy: Policy, now: datetime) -> list[Problem]:
-    run = RuleRun(content, policy, now, list(content.messages.values()),
-                  list(content.threads.values()))
+    """Every rule over each thread in turn, skipping threads settled without findings in an
+    earlier run (``settled``): every rule kind looks at one message or one thread."""
+    settled = Settled(content)
     problems: list[Problem] = []
-    for rule in policy.rules:
-        problems += KINDS[rule.kind](run, rule)
+    for thread in content.threads.values():
+        key = settled.key(thread)
+        if settled.known(key, now):
+            continue
+        run = RuleRun(content, policy, now, thread.messages, [thread])
+        found = [p for rule in policy.rules for p in KINDS[rule.kind](run, rule)]
+        if found:
+            problems += found
+        else:
+            settled.remember(key, thread, now)
+    settled.save()
     return [_in_progress(content, p) for p in problems]
 
 
