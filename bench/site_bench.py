@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from procenv import bench_env
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -209,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cstate", type=Path, help="a checkout of the cState Hugo theme")
     args = parser.parse_args(argv)
     work = Path(args.keep or tempfile.mkdtemp(prefix="site-bench-"))
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_NOW=NOW,
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    env = bench_env(NO_MKDOCS_2_WARNING="1", PUBLISHER_NOW=NOW)
     env.pop("PUBLISHER_CACHE_DIR", None)
     results: dict[int, dict[str, Any]] = {}
     try:
