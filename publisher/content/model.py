@@ -682,6 +682,9 @@ class Content:
     threads: dict[str, Thread]
     policy_source: dict[str, Any] = field(default_factory=dict)
     policy_path: Path | None = None
+    unread: int = 0
+    """Messages of settled threads that ``publisher check`` did not read again (they had no
+    problem and cannot have one now: ``content.memory``); 0 whenever everything is read."""
     services: dict[str, Service] = field(init=False)
     messages: dict[str, Message] = field(init=False)
     """Every message by id, in thread order."""

@@ -1,15 +1,13 @@
-"""Threads the policy has nothing more to say about, remembered between runs.
+"""When a thread is settled: nothing the policy says about it can change with time any more.
 
-A repository holds years of finished threads and a handful of live ones. Every rule looks at
-one message or one thread (``kinds.per_message``/``per_thread``), so a thread's findings
-depend only on its own messages (and a reminder's original), the configuration, the policy,
-the code and the instant. A thread is *settled* once nothing in it can still change with
-time: every message approved and sent, an outage or maintenance thread closed, and the
-instant past its last date by more than the longest period any rule counts (the policy's
-largest ``…_days``/``…_minutes`` figure, plus a week). A settled thread with no finding keeps
-having none, so ``check`` remembers it (``build/.cache/policy``, keyed by all of the above)
-and skips it next time. Threads with findings are always evaluated afresh: their actions
-name who must act now, which changes with the rota.
+Every rule looks at one message or one thread (``kinds.per_message``/``per_thread``), so a
+thread's findings depend only on its own messages (and a reminder's original), the
+configuration, the policy, the code and the instant. A thread is *settled* once the instant
+no longer matters: every message approved and sent, an outage or maintenance thread closed,
+and the instant past its last date by more than the longest period any rule counts (the
+policy's largest ``…_days``/``…_hours``/``…_minutes`` figure, plus a week). A settled thread
+without findings keeps having none; ``check`` records such threads in
+``content.memory.SettledMemory`` and later runs skip them.
 """
 
 from __future__ import annotations
@@ -17,8 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..cache import Pack, cache_root, files_digest, key_of
-from ..content.model import Content, Message, Thread, ThreadKind
+from ..content.model import Message, Thread, ThreadKind
 
 MARGIN = timedelta(days=7)
 
@@ -62,51 +59,3 @@ def settled_from(thread: Thread, wait: timedelta) -> datetime | None:
     if thread.kind in (ThreadKind.INCIDENT, ThreadKind.MAINTENANCE) and not last.closes:
         return None
     return max(d for m in thread.messages for d in _dates(m)) + wait
-
-
-class Settled:
-    """The settled, finding-free threads of earlier runs (``build/.cache/policy``)."""
-
-    def __init__(self, content: Content) -> None:
-        folder = cache_root(content.root)
-        self.pack = Pack(folder / "policy" if folder is not None else None)
-        self.enabled = folder is not None
-        self.wait = horizon(content.policy_source)
-        config = [content.root / name for name in
-                  ("organisation.yml", "services.yml", "audiences.yml", "people.yml",
-                   "policy.yml")]
-        self.salt = key_of(files_digest(config), str(self.wait))
-        self.messages = content.messages
-
-    def key(self, thread: Thread) -> str:
-        parts = [self.salt]
-        for message in thread.messages:
-            parts.append(message.fingerprint)
-            original = self.messages.get(message.meta.workflow.reminder_of or "")
-            if original is not None:
-                parts.append(original.fingerprint)
-        return key_of(*parts)
-
-    def known(self, key: str, now: datetime) -> bool:
-        """Whether the thread of ``key`` was settled without findings, and still is at ``now``."""
-        if not self.enabled:
-            return False
-        since = self.pack.get(key)
-        if not isinstance(since, str):
-            return False
-        try:
-            return now >= datetime.fromisoformat(since)
-        except (TypeError, ValueError):
-            return False
-
-    def remember(self, key: str, thread: Thread, now: datetime) -> None:
-        """Keep a thread that had no findings at ``now``, if it is settled by then."""
-        if not self.enabled:
-            return
-        since = settled_from(thread, self.wait)
-        if since is not None and now >= since:
-            self.pack.put(key, since.isoformat())
-
-    def save(self) -> None:
-        if self.enabled:
-            self.pack.save()
