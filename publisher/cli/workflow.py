@@ -208,7 +208,14 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
     do, when template placeholders are left in the text, or when there is no send time.
     Commit the change as PERSON (or with their Signed-off-by) for `verify-approvals`.
     """
-    _record(file, ("approval",), by, content_dir, now_text, at_text, note, True, send_at)
+    from ..workflow import todo
+    from ..workflow.record import find_message
+
+    content = _content_of(file, content_dir)
+    at = (parse_instant(at_text, content.organisation.tz) if at_text
+          else resolve_now(now_text))
+    step = todo.release_step(content, todo.load(content), find_message(content, file), at)
+    _record(file, (step,), by, content_dir, now_text, at_text, note, True, send_at)
 
 
 @click.command("pin-approvals")

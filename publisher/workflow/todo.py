@@ -40,6 +40,24 @@ def step_names(content: Content, policy: Policy, message: Message) -> list[str]:
     return list(dict.fromkeys(r.step for r in requirements(content, policy, message)))
 
 
+def release_step(content: Content, policy: Policy, message: Message, now: datetime) -> str:
+    """The step ``publisher approve`` records: the first approval still to do (an all-clear
+    without a sign-off is released by its draft), else, to re-approve changed text, the
+    workflow's last approval."""
+    reqs = requirements(content, policy, message)
+    for item in pending(content, policy, message, now):
+        if not item.automatic and any(r.step == item.step and r.approval for r in reqs):
+            return item.step
+    approvals = [r.step for r in reqs if r.approval and not r.automatic]
+    return approvals[-1] if approvals else "approval"
+
+
+def is_release(content: Content, policy: Policy, message: Message, step: str) -> bool:
+    """Whether ``step`` is an approval of this message (recorded by ``approve``, pinned)."""
+    return any(r.step == step and r.approval and not r.automatic
+               for r in requirements(content, policy, message))
+
+
 def can_perform(content: Content, policy: Policy, person_id: str, step: str,
                 message: Message, at: datetime) -> tuple[bool, str]:
     allowed, reason = policy_api.can_perform(content, policy, person_id, step, message, at)
