@@ -257,7 +257,8 @@ def pin_approvals_command(content_dir: Path, dry_run: bool) -> None:
 @reported
 def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Path,
                      no_html: bool) -> None:
-    """Everything in flight: stage, next step, who must act and by when, overdue first.
+    """Open outages and every overdue duty first, then everything in flight: stage, next
+    step, who must act and by when, overdue first.
 
     In flight: not approved yet (withdrawn excepted), or approved with a send time still
     ahead. Also writes an internal HTML page (it names reviewers and shows internal notes).
@@ -269,17 +270,21 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     from rich.table import Table
     from rich.text import Text
 
-    from ..workflow.pipeline import collect, guard_internal, write_html
+    from ..workflow.pipeline import board, guard_internal, write_html
 
     now = resolve_now(now_text)
     if not no_html:
         guard_internal(html)
-    content, found = collect(content_dir, now)
+    dashboard = board(content_dir, now)
+    content, found = dashboard.content, dashboard.rows
     if not no_html:
-        write_html(content, found, now, html)
+        write_html(content, found, now, html, dashboard)
     if fmt == "json":
         click.echo(json.dumps({"now": now.isoformat(), "count": len(found),
                                "overdue": sum(r.overdue for r in found),
+                               "outages": [o.as_dict() for o in dashboard.outages],
+                               "duties": [d.as_dict() for d in dashboard.duties],
+                               "held": [h.as_dict() for h in dashboard.held],
                                "messages": [r.as_dict(content) for r in found]}, indent=2))
         return
     # piped into a log or a file: wide enough that no cell breaks a word
@@ -288,6 +293,27 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     def local(value: object) -> str:
         return content.local(value).strftime("%a %d %b %H:%M") if value else "—"  # type: ignore[arg-type]
 
+    # First what is happening now and who owes what: open outages, then every duty overdue
+    # or due within the hour (the list `publisher remind` emails).
+    outages = Table(title=f"Open outages at {local(now)}: {len(dashboard.outages)}")
+    for column in ("Since", "Outage", "Status", "Expected end", "Services"):
+        outages.add_column(column, overflow="fold")
+    for outage in dashboard.outages:
+        end = (Text(f"▲ OVERRUN\n{local(outage.expected_end)}", style="bold red")
+               if outage.overrun else Text(local(outage.expected_end)))
+        outages.add_row(local(outage.start), f"{escape(outage.title)}\n[dim]{outage.thread_id}[/]",
+                        f"{outage.status} ({outage.impact})", end,
+                        Text(", ".join(outage.services)))
+    console.print(outages if dashboard.outages else f"No open outage at {local(now)}.")
+    duties = Table(title=f"Duties overdue or due within the hour: {len(dashboard.duties)}")
+    for column in ("Duty", "Message", "Who must act", "Next"):
+        duties.add_column(column, overflow="fold")
+    for row in dashboard.duties:
+        duties.add_row(Text(row.duty.what, style="bold red"),
+                       f"{escape(row.thread_title)}\n[dim]{row.duty.message.id}[/]",
+                       Text(row.person_name or "✖ nobody available: escalate"),
+                       Text(row.duty.action))
+    console.print(duties if dashboard.duties else "No duty overdue or due within the hour.")
     table = Table(title=f"In flight at {local(now)}: {len(found)} message(s), "
                         f"{sum(r.overdue for r in found)} overdue")
     for column in ("Due", "Message", "Stage", "Next step", "Who must act"):
