@@ -308,11 +308,11 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     duties = Table(title=f"Duties overdue or due within the hour: {len(dashboard.duties)}")
     for column in ("Duty", "Message", "Who must act", "Next"):
         duties.add_column(column, overflow="fold")
-    for row in dashboard.duties:
-        duties.add_row(Text(row.duty.what, style="bold red"),
-                       f"{escape(row.thread_title)}\n[dim]{row.duty.message.id}[/]",
-                       Text(row.person_name or "✖ nobody available: escalate"),
-                       Text(row.duty.action))
+    for owed in dashboard.duties:
+        duties.add_row(Text(owed.duty.what, style="bold red"),
+                       f"{escape(owed.thread_title)}\n[dim]{owed.duty.message.id}[/]",
+                       Text(owed.person_name or "✖ nobody available: escalate"),
+                       Text(owed.duty.action))
     console.print(duties if dashboard.duties else "No duty overdue or due within the hour.")
     table = Table(title=f"In flight at {local(now)}: {len(found)} message(s), "
                         f"{sum(r.overdue for r in found)} overdue")
