@@ -65,6 +65,9 @@ def draft_all_clear(repo: Repo) -> None:
     noted = repo.run("review", CLEAR, "--step", "intake", "--by", "b-harrington",
                      "--at", "2026-11-18T10:26")
     assert noted.returncode == 0, noted.stderr
+    # the next step is the comms lead's release, and the tool says how it is recorded
+    assert f"still to do: draft by Amara Okafor: publisher approve {CLEAR} --by a-okafor" \
+        in noted.stdout
 
 
 def release(repo: Repo, by: str = "a-okafor", at: str = "2026-11-18T10:28"

@@ -160,8 +160,10 @@ def _record(file: Path, steps: tuple[str, ...], by: str, content_dir: Path | Non
     assert done is not None
     for item in done.still_to_do:
         who = f" by {item.person_name}" if item.person_name else ""
+        how = (f": publisher approve {file} --by {item.person or 'PERSON'}"
+               if item.release else "")
         click.echo(f"still to do: {item.step}{who}" + (f" (due {item.due:%Y-%m-%d %H:%M})"
-                                                       if item.due else ""))
+                                                       if item.due else "") + how)
 
 
 _file_arg = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -25,6 +25,8 @@ class Pending:
     label: str = ""
     automatic: bool = False
     """Done by the pipeline itself at the send time (distribution), not by a person."""
+    release: bool = False
+    """An approval (recorded by ``publisher approve``, which pins the text)."""
 
 
 def load(content: Content) -> Policy:
@@ -66,7 +68,9 @@ def can_perform(content: Content, policy: Policy, person_id: str, step: str,
 
 def pending(content: Content, policy: Policy, message: Message, now: datetime) -> list[Pending]:
     """Steps still to do, in workflow order, each with who must act and by when."""
-    automatic = {r.step for r in requirements(content, policy, message) if r.automatic}
+    reqs = requirements(content, policy, message)
+    automatic = {r.step for r in reqs if r.automatic}
+    releases = {r.step for r in reqs if r.approval and not r.automatic}
     found = []
     for item in policy_api.pending(content, policy, message, now):
         person_id = item.person_id
@@ -76,7 +80,8 @@ def pending(content: Content, policy: Policy, message: Message, now: datetime) -
         if person_id in content.people and (name is None or name == person_id):
             name = content.people[person_id].name
         found.append(Pending(item.step, item.role, person_id, name, item.due,
-                             bool(item.overdue), item.label, item.step in automatic))
+                             bool(item.overdue), item.label, item.step in automatic,
+                             item.step in releases))
     return found
 
 
