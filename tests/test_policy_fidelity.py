@@ -299,6 +299,7 @@ def test_pipeline_page_shows_held_messages_with_why_and_next(repo: Repo, tmp_pat
     html = tmp_path / "internal" / "pipeline.html"
     done = repo.run("pipeline", "content", "--html", str(html))
     assert done.returncode == 0, done.stderr
+    assert f"held {THREAD}/03-extension: changed after" in done.stdout.replace("\n", " ")
     page = html.read_text()
     held = page[page.index('id="held"'):page.index('id="in-flight"')]
     assert f"{THREAD}/03-extension" in held

@@ -316,6 +316,11 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
                        Text(owed.person_name or "✖ nobody available: escalate"),
                        Text(owed.duty.action))
     console.print(duties if dashboard.duties else "No duty overdue or due within the hour.")
+    for held in dashboard.held:  # the in-flight table below shows them first as well
+        first = held.problems[0] if held.problems else None
+        console.print(Text(f"held {held.key}: {first.message if first else 'error'}"
+                           f" (next: {first.action if first and first.action else 'fix it'})",
+                           style="bold red"))
     table = Table(title=f"In flight at {local(now)}: {len(found)} message(s), "
                         f"{sum(r.overdue for r in found)} overdue")
     for column in ("Due", "Message", "Stage", "Next step", "Who must act"):

@@ -1,4 +1,8 @@
-"""``publisher pipeline``: every message in flight, what it needs next, who, and by when.
+"""``publisher pipeline``: what is happening now, who owes what, and every message in flight.
+
+First the open outages (incidents not closed, maintenance in progress) and every duty overdue
+or due within the hour (``remind.duties``: the list ``publisher remind`` emails, not a copy
+of it); the HTML page then lists the held messages with why and the next action.
 
 In flight means not yet distributed: a message whose stage is not ``approved`` (withdrawn
 ones excepted), an approved one whose ``send_at`` is still ahead, or a held one (an error
