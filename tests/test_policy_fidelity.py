@@ -216,10 +216,10 @@ FAQ = {"nature": "Exams cannot start.", "business_continuity": "Exams postponed.
        "next_update": "By 11:30.", "reader_action": "cascade"}
 
 
-def test_first_declaration_may_be_high_level_at_westmarch_not_at_eastholm(
-        tmp_path: Path) -> None:
-    root = westmarch(tmp_path)
-    thread = "2026/2026-11-18-exams-major-incident"
+MI_THREAD = "2026/2026-11-18-exams-major-incident"
+
+
+def _declared() -> dict[str, Any]:
     declared = outage(type="major-incident", services={"exam-system": "major_outage"},
                       audiences=["students", "it-support-staff", "student-facing-staff",
                                  "faculty-admin-staff", "library-staff", "elearning-team"],
@@ -232,7 +232,14 @@ def test_first_declaration_may_be_high_level_at_westmarch_not_at_eastholm(
                                     ("approval", "r-castellano", "2026-11-18T09:16"))})
     declared["major_incident"] = {"criteria": ["student-experience"],
                                   "service_area": "teaching-learning"}  # no FAQ sections
-    write(root, f"{thread}/01-declared.md", declared)
+    return declared
+
+
+def test_first_declaration_may_be_high_level_at_westmarch_not_at_eastholm(
+        tmp_path: Path) -> None:
+    root = westmarch(tmp_path)
+    thread = MI_THREAD
+    write(root, f"{thread}/01-declared.md", _declared())
     pin(root)
     report = check_json(root)
     assert errors(report) == [], report["problems"]
@@ -263,6 +270,31 @@ def test_first_declaration_may_be_high_level_at_westmarch_not_at_eastholm(
     pin(root)
     assert any("missing section(s): nature, workarounds, next_update" in m
                for m in errors(check_json(root), "MI"))
+
+
+def test_major_incident_all_clear_is_released_by_the_mi_comms_lead(tmp_path: Path) -> None:
+    """The MI communications lead "will issue messages directly": they release the all-clear
+    of a major incident (no sign-off); on an ordinary outage's all-clear they may not."""
+    root = westmarch(tmp_path)
+    write(root, f"{MI_THREAD}/01-declared.md", _declared())
+    clear = _follow("all-clear", [], status="resolved",
+                    services={"exam-system": "operational"},
+                    window={"actual_end": "2026-11-18T09:55"})
+    clear["workflow"]["steps"] = steps(("intake", "l-osei", "2026-11-18T09:50"),
+                                       ("draft", "c-fairweather", "2026-11-18T09:52"))
+    write(root, f"{MI_THREAD}/02-all-clear.md", clear)
+    pin(root)
+    report = check_json(root)
+    assert errors(report) == [], report["problems"]
+    ordinary = "2026/2026-11-18-learn-down"
+    write(root, f"{ordinary}/01-notice.md", outage())
+    clear["services"] = {"vle": "operational"}
+    clear["workflow"]["steps"] = steps(("intake", "k-patel", "2026-11-18T09:50"),
+                                       ("draft", "c-fairweather", "2026-11-18T09:52"))
+    write(root, f"{ordinary}/02-all-clear.md", clear)
+    pin(root)
+    found = errors(check_json(root))
+    assert any("Callum Fairweather approved on 2026-11-18" in m for m in found), found
 
 
 # --------------------------------------------------------------------------- pipeline
