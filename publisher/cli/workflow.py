@@ -206,6 +206,10 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
                     note: str | None, content_dir: Path | None, now_text: str | None) -> None:
     """Record the approval of FILE by PERSON and set its stage to approved.
 
+    The step recorded is the approval the workflow still needs: usually `approval`; where a
+    workflow makes another step the release (an all-clear's `draft` by the comms lead), that
+    step, pinned to the text like any approval.
+
     Refused when PERSON may not approve it under the policy, when earlier steps are still to
     do, when template placeholders are left in the text, or when there is no send time.
     Commit the change as PERSON (or with their Signed-off-by) for `verify-approvals`.
