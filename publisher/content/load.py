@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from ..cache import Pack, cache_root, code_version, key_of
 from ..errors import Problem, Severity, relpath
+from . import yamlfast
 from .config import (
     CONFIG_FILES,
     ID_RE,
@@ -51,7 +52,8 @@ from .model import (
     ThreadKind,
     Window,
 )
-from .safety import scan_strings
+from .safety import CONTROL_RE as UNSAFE_RE
+from .safety import MAX_TEXT, scan_strings
 from .yamlsource import LineDict, error_line, line_map, load_yaml
 
 __all__ = ["CONFIG_FILES", "Collector", "load_content", "split_front_matter",
@@ -161,12 +163,12 @@ class _Parsed:
         self.salt = key_of(code_version(), zone)
 
     def get(self, text: str) -> tuple[str, Any]:
-        """(key, cached [data, lines, body, body line] or None)."""
+        """(key, cached [data, lines, body, body line, clean] or None)."""
         key = key_of(self.salt, text)
         found = self.pack.get(key) if self.enabled else None
-        if (isinstance(found, list) and len(found) == 4 and isinstance(found[0], dict)
+        if (isinstance(found, list) and len(found) == 5 and isinstance(found[0], dict)
                 and isinstance(found[1], dict) and isinstance(found[2], str)
-                and isinstance(found[3], int)):
+                and isinstance(found[3], int) and isinstance(found[4], bool)):
             return key, found
         return key, None
 
@@ -201,19 +203,19 @@ def _parse_message(
     key, cached = parsed_cache.get(text)
     lines: dict[str, int] = {}
     if cached is not None:
-        data, lines, body, body_line = cached
+        data, lines, body, body_line, clean = cached
     else:
         parsed = _parse_text(text, source, out)
         if parsed is None:
             return None
-        data, body, body_line = parsed
+        data, body, body_line, clean = parsed
         if parsed_cache.enabled and _plain(data):  # a YAML date, say, is parsed every time
             lines = line_map(data)  # JSON keeps no line numbers: store them alongside
-            parsed_cache.pack.put(key, [data, lines, body, body_line])
+            parsed_cache.pack.put(key, [data, lines, body, body_line, clean])
     message_id = f"{thread_id}/{stem}" if stem else thread_id
-    lines = lines or line_map(data)
     scanned = set()
-    for field, reason in scan_strings(data):  # control characters, in any field
+    for field, reason in () if clean else scan_strings(data):  # control characters, anywhere
+        lines = lines or line_map(data)
         out.add(source, _line_of(lines, field, 2), field, reason, code="L-text",
                 message_id=message_id)
         scanned.add(field)
@@ -224,7 +226,8 @@ def _parse_message(
     try:
         meta = FrontMatter.model_validate(data, context=context)
     except ValidationError as exc:
-        validation_problems(exc, FrontMatter, source, lines, 2, out, message_id, scanned)
+        validation_problems(exc, FrontMatter, source, lines or line_map(data), 2, out,
+                            message_id, scanned)
         return None
     if broken:
         return None
@@ -233,16 +236,19 @@ def _parse_message(
         # a single file continuing another thread: its id stays its own, under that thread
         message_id = f"{joined}/{thread_id}"
         thread_id = joined
-    # Line numbers are only needed to report a problem: without the cache, worked out from
-    # ``data`` on demand.
+    # Line numbers are only needed to report a problem: worked out from ``data`` on demand.
     message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
                       meta, lines=lines, data=data)
     return message, joined
 
 
-def _parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int] | None:
-    """(front matter data with lines, body, body's first line) of a message file's text;
-    None (with the problem noted) when the front matter is missing or not a mapping."""
+def _parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int, bool] | None:
+    """(front matter data with lines, body, body's first line, clean) of a message file's
+    text; None (with the problem noted) when the front matter is missing or not a mapping.
+
+    *clean* means no value can hold a character ``safety.scan_strings`` refuses, known from
+    the text alone: the fast reader's values are pieces of the text (it takes no escapes),
+    and the text has no such character and is shorter than the longest value allowed."""
     split = split_front_matter(text)
     if split is None:
         out.add(source, 1, "(front matter)", "no front matter: the file must start with a "
@@ -254,7 +260,10 @@ def _parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int] 
                 code="L-frontmatter")
         return None
     try:
-        data = load_yaml(fm_text, line_offset=1)
+        data = yamlfast.read(fm_text, line_offset=1)  # most front matter; else PyYAML
+        clean = data is not None and len(fm_text) <= MAX_TEXT and not UNSAFE_RE.search(fm_text)
+        if data is None:
+            data = load_yaml(fm_text, line_offset=1)
     except yaml.YAMLError as exc:
         out.add(source, error_line(exc, 1, fm_text), "(yaml)",
                 f"malformed YAML: {yaml_reason(exc, 1, fm_text)}", code="L-yaml")
@@ -267,7 +276,7 @@ def _parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int] 
         out.add(source, 2, "(front matter)", "front matter must be a mapping of fields, got "
                 f"{'a list' if isinstance(data, list) else repr(data)}", code="L-frontmatter")
         return None
-    return data, body, body_line
+    return data, body, body_line, clean
 
 
 def _plain(value: Any) -> bool:
