@@ -148,3 +148,12 @@ def test_types_are_pyyaml_types() -> None:
     data = yamlfast.read("a: 2026-01-02\nb: 2026-01-02 10:00:00\nc: 3\n")
     assert data is not None
     assert type(data["a"]) is date and type(data["b"]) is datetime and data["c"] == 3
+
+
+def test_too_many_values_are_left_to_pyyaml_which_refuses_them() -> None:
+    from publisher.content.yamlsource import MAX_NODES
+
+    text = "a:\n" + "- x\n" * (MAX_NODES + 1)
+    assert yamlfast.read(text) is None
+    with pytest.raises(yaml.YAMLError, match="more than"):
+        load_yaml(text)

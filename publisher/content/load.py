@@ -15,8 +15,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import ValidationError
@@ -38,6 +39,7 @@ from .config import (
     yaml_reason,
 )
 from .limits import body_problems, file_problem
+from .memory import SettledMemory, fingerprint
 from .model import (
     CLOSED_STATUSES,
     INCIDENT_STATUSES,
@@ -106,15 +108,14 @@ def _line_of(lines: dict[str, int], field: str, fallback: int) -> int:
     return fallback
 
 
-def _thread_id_for(rel: Path) -> tuple[str, str] | None:
-    """(thread id, message stem) from a path relative to ``messages/``; None if misplaced."""
-    parts = list(rel.parts)
+def _thread_id_for(parts: tuple[str, ...]) -> tuple[str, str] | None:
+    """(thread id, message stem) from a path's parts under ``messages/``; None if misplaced."""
     if parts and YEAR_RE.match(parts[0]):
         parts = parts[1:]
     if len(parts) == 1:
-        return Path(parts[0]).stem, ""
+        return os.path.splitext(parts[0])[0], ""
     if len(parts) == 2:
-        return parts[0], Path(parts[1]).stem
+        return parts[0], os.path.splitext(parts[1])[0]
     return None
 
 
@@ -145,6 +146,7 @@ class _Sources:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.base = str(root)
         base = relpath(root)
         self.prefix = "" if base == "." else base.rstrip("/") + "/"
 
@@ -162,24 +164,37 @@ class _Parsed:
         self.pack = Pack(folder / "messages" if folder is not None else None)
         self.salt = key_of(code_version(), zone)
 
-    def get(self, text: str) -> tuple[str, Any]:
-        """(key, cached [data, lines, body, body line, clean] or None)."""
-        key = key_of(self.salt, text)
+    def key(self, text: str) -> str:
+        return key_of(self.salt, text)
+
+    def get(self, key: str) -> Any:
+        """The cached [data, lines, body, body line, clean] of the text of ``key``, or None."""
         found = self.pack.get(key) if self.enabled else None
         if (isinstance(found, list) and len(found) == 5 and isinstance(found[0], dict)
                 and isinstance(found[1], dict) and isinstance(found[2], str)
                 and isinstance(found[3], int) and isinstance(found[4], bool)):
-            return key, found
-        return key, None
+            return found
+        return None
 
 
-def _parse_message(
-    parts: tuple[str, ...], sources: _Sources, context: dict[str, Any], parsed_cache: _Parsed,
-    out: Collector,
-) -> tuple[Message, str | None] | None:
+class _File(NamedTuple):
+    """A message file read from disk, before its front matter is parsed."""
+
+    source: str
+    path: str
+    thread_id: str
+    stem: str
+    text: str
+    key: str
+    """The file's text, keyed (``_Parsed``): the cache entry and the fingerprint use it."""
+
+
+def _read_message(parts: tuple[str, ...], sources: _Sources, parsed_cache: _Parsed,
+                  out: Collector) -> _File | None:
+    """A message file's place and text; None (with the problem noted) if it cannot be one."""
     source = sources(parts)
-    path = sources.root.joinpath(*parts)
-    placed = _thread_id_for(Path(*parts[1:]))
+    path = os.path.join(sources.base, *parts)  # a Path only for the messages parsed
+    placed = _thread_id_for(parts[1:])
     if placed is None:
         out.add(source, 1, "(file)", f"a message file outside any known place (allowed: "
                 f"{LAYOUT_HINT})", code="L-layout")
@@ -196,11 +211,18 @@ def _parse_message(
         out.add(source, 1, "(file)", refused, code="L-io")
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         out.add(source, 1, "(file)", f"cannot read: {exc}", code="L-io")
         return None
-    key, cached = parsed_cache.get(text)
+    return _File(source, path, thread_id, stem, text, parsed_cache.key(text))
+
+
+def _parse_message(file: _File, context: dict[str, Any], parsed_cache: _Parsed,
+                   out: Collector) -> tuple[Message, str | None] | None:
+    source, path, thread_id, stem, text, key = file
+    cached = parsed_cache.get(key)
     lines: dict[str, int] = {}
     if cached is not None:
         data, lines, body, body_line, clean = cached
@@ -237,8 +259,9 @@ def _parse_message(
         message_id = f"{joined}/{thread_id}"
         thread_id = joined
     # Line numbers are only needed to report a problem: worked out from ``data`` on demand.
-    message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
-                      meta, lines=lines, data=data)
+    message = Message(message_id, thread_id, Path(path), source, body.strip("\n") + "\n", body_line,
+                      meta, lines=lines, data=data,
+                      fingerprint=fingerprint(key, source, message_id))
     return message, joined
 
 
@@ -438,12 +461,15 @@ def _check_message(message: Message, thread: Thread, known: dict[str, set[str] |
             "incident (its first message must have type: major-incident)", Severity.WARNING)
 
 
-def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
+def load_content(root: Path, memory: SettledMemory | None = None,
+                 settled_at: datetime | None = None) -> tuple[Content | None, list[Problem]]:
     """Read a content directory. Returns the content (None if config is unusable) and every
     problem found; messages with problems are left out of the returned content.
 
     Messages are checked even when a config file is broken (against whatever ids that file
-    still declares), so one run shows every problem in every file.
+    still declares), so one run shows every problem in every file. With a ``memory`` and
+    ``settled_at`` (``publisher check``), a thread the memory knows settled without problems
+    by then is not parsed at all, only counted (``Content.unread``).
     """
     out = Collector()
     root = Path(root)
@@ -453,38 +479,31 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
     models, raw = validate_config(root, out)
     known = config_ids(raw)
     check_config_refs(raw, known, out)
-    policy_source: dict[str, Any] = {}
-    policy_path = root / "policy.yml"
-    if policy_path.exists():
-        read = read_yaml(policy_path, out)
-        if read is not None and isinstance(read[0], dict):
-            policy_source = read[0]
+    policy_source, policy_path = _policy_source(root, out)
     sources = _Sources(root)
     files = _scan(root, out)
-    for parts in files:
-        if parts[0] == "messages":
-            continue
-        suffix = Path(parts[-1]).suffix
-        if len(parts) == 1 and suffix in {".yml", ".yaml"}:
-            if parts[0] not in CONFIG_FILES and parts[0] not in OPTIONAL_FILES:
-                allowed = ", ".join([*CONFIG_FILES, *OPTIONAL_FILES])
-                out.add(sources(parts), 1, "(file)", f"unknown config file (allowed: {allowed})",
-                        code="L-layout")
-        elif suffix == ".md":
-            out.add(sources(parts), 1, "(file)", f"a message file outside any known place "
-                    f"(allowed: {LAYOUT_HINT})", code="L-layout")
-
+    _misplaced(files, sources, out)
     context = {"tz": organisation_zone(models, raw)}
     parsed_cache = _Parsed(root, str(context["tz"]))
-    parsed = [
-        result
+    read = [
+        file
         for parts in files
         if len(parts) > 1 and parts[0] == "messages" and parts[-1].endswith(".md")
-        and (result := _parse_message(parts, sources, context, parsed_cache, out)) is not None
+        and (file := _read_message(parts, sources, parsed_cache, out)) is not None
+    ]
+    unread = _settled(read, memory, settled_at) if memory and settled_at else set()
+    parsed = [
+        result for file in read
+        if file.thread_id not in unread
+        and (result := _parse_message(file, context, parsed_cache, out)) is not None
     ]
     parsed_cache.pack.save()
+    if unread and any(joined in unread or (m.meta.workflow.reminder_of or "").split("/")[0]
+                      in unread for m, joined in parsed):
+        return load_content(root, memory)  # a message refers into a thread left unread
     threads = _build_threads(parsed, out)
     message_ids = {m.id for t in threads.values() for m in t.messages}
+    message_ids |= {_message_id(f) for f in read if f.thread_id in unread}
     for thread in threads.values():
         for message in thread.messages:
             _check_message(message, thread, known, message_ids, out)
@@ -499,6 +518,51 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
         roles={r.id: r for r in models["people.yml"].roles},
         threads=threads,
         policy_source=policy_source,
-        policy_path=policy_path if policy_path.exists() else None,
+        policy_path=policy_path,
+        unread=sum(1 for f in read if f.thread_id in unread),
     )
     return content, out.problems
+
+
+def _policy_source(root: Path, out: Collector) -> tuple[dict[str, Any], Path | None]:
+    """policy.yml as parsed (validated later, by the policy stage) and its path, if any."""
+    path = root / "policy.yml"
+    if not path.exists():
+        return {}, None
+    read = read_yaml(path, out)
+    return (read[0] if read is not None and isinstance(read[0], dict) else {}), path
+
+
+def _misplaced(files: list[tuple[str, ...]], sources: _Sources, out: Collector) -> None:
+    """Unknown config files, and message files outside ``messages/``."""
+    for parts in files:
+        if parts[0] == "messages":
+            continue
+        suffix = Path(parts[-1]).suffix
+        if len(parts) == 1 and suffix in {".yml", ".yaml"}:
+            if parts[0] not in CONFIG_FILES and parts[0] not in OPTIONAL_FILES:
+                allowed = ", ".join([*CONFIG_FILES, *OPTIONAL_FILES])
+                out.add(sources(parts), 1, "(file)", f"unknown config file (allowed: {allowed})",
+                        code="L-layout")
+        elif suffix == ".md":
+            out.add(sources(parts), 1, "(file)", f"a message file outside any known place "
+                    f"(allowed: {LAYOUT_HINT})", code="L-layout")
+
+
+def _message_id(file: _File) -> str:
+    """The id a file's message has when it does not join another thread."""
+    return f"{file.thread_id}/{file.stem}" if file.stem else file.thread_id
+
+
+def _settled(read: list[_File], memory: SettledMemory, at: datetime) -> set[str]:
+    """Thread ids whose files are exactly those of a thread the memory knows settled by
+    ``at`` without problems: nothing in them needs reading. A file that joins another
+    thread is keyed under that thread, so a folder it joins never matches here."""
+    groups: dict[str, list[_File]] = {}
+    for file in read:
+        groups.setdefault(file.thread_id, []).append(file)
+    return {
+        thread_id for thread_id, files in groups.items()
+        if memory.known(memory.key(fingerprint(f.key, f.source, _message_id(f)) for f in files),
+                        at)
+    }

@@ -69,7 +69,9 @@ def read(text: str, line_offset: int = 0) -> LineDict | None:
         result = reader.mapping(tokens[0][1], 1)
     except _Fallback:
         return None
-    return result if reader.pos == len(tokens) else None
+    if reader.pos != len(tokens) or reader.nodes > MAX_NODES:
+        return None  # PyYAML reports what is wrong, or refuses the size
+    return result
 
 
 class _Reader:
