@@ -80,9 +80,6 @@ class _Reader:
         self.pos = 0
         self.nodes = 0
 
-    def _next_indent(self) -> int:
-        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else -1
-
     def mapping(self, indent: int, depth: int) -> LineDict:
         if depth > MAX_DEPTH:
             raise _Fallback
@@ -90,25 +87,28 @@ class _Reader:
         lines: dict[Any, int] = {}
         result.lines = lines
         tokens = self.tokens
-        while self.pos < len(tokens):
+        count = len(tokens)
+        while self.pos < count:
             number, at, content = tokens[self.pos]
-            if at < indent:
-                break
-            if at > indent or content.startswith("-"):
-                # deeper than this mapping, or a list item where a key belongs
-                if at == indent and content.startswith("- "):
-                    break  # a list at the key's own indent ends here (see ``_block_value``)
-                raise _Fallback
+            if at != indent or content[0] == "-":
+                if at < indent or (at == indent and content.startswith("- ")):
+                    break  # the mapping ends, or a key's list at its own indent does
+                raise _Fallback  # deeper than this mapping, or a "-" where a key belongs
             match = KEY_RE.fullmatch(content)
             if match is None:
                 raise _Fallback
-            key, rest = match.group(1), match.group(2)
-            if key in result or _tag(key) != _STR:
+            key, rest = match.groups()
+            if key in result or (_TAGS.get(key) or _tag(key)) != _STR:
                 raise _Fallback
             self.pos += 1
             self.nodes += 1
-            result[key] = (self._block_value(indent, depth) if not rest
-                           else self._inline_value(rest, number, indent))
+            if rest:
+                if self.pos < count and tokens[self.pos][1] > indent:
+                    raise _Fallback  # a plain scalar continued on the next line, or an error
+                value = _PLAIN.get(rest, _PLAIN)  # the common case, inlined
+                result[key] = self._scalar(rest, number) if value is _PLAIN else value
+            else:
+                result[key] = self._block_value(indent, depth)
             lines[key] = number
         return result
 
@@ -124,13 +124,6 @@ class _Reader:
         if at == indent and content.startswith("- "):
             return self.sequence(at, depth + 1)  # YAML lets a key's list start at its indent
         return None
-
-    def _inline_value(self, rest: str, number: int, indent: int) -> Any:
-        if self.nodes > MAX_NODES:
-            raise _Fallback
-        if self._next_indent() > indent:
-            raise _Fallback  # a plain scalar continued on the next line, or an error
-        return self._scalar(rest, number)
 
     def sequence(self, indent: int, depth: int) -> LineList:
         if depth > MAX_DEPTH:
@@ -155,9 +148,10 @@ class _Reader:
                 result.append(self.mapping(column, depth + 1))
             else:
                 self.pos += 1
-                if self._next_indent() > indent:
+                if self.pos < len(tokens) and tokens[self.pos][1] > indent:
                     raise _Fallback
-                result.append(self._scalar(item, number))
+                value = _PLAIN.get(item, _PLAIN)
+                result.append(self._scalar(item, number) if value is _PLAIN else value)
             lines.append(number)
         return result
 
