@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+from procenv import bench_env  # noqa: E402
 
 from publisher.check import check  # noqa: E402
 from publisher.content.load import load_content  # noqa: E402
@@ -72,8 +73,7 @@ def main() -> int:
         load_time = best_of(args.runs, lambda: load_content(root))
         check_time = best_of(args.runs, lambda: check(root, now))
         cache = Path(tmp) / "cache"
-        env = {**os.environ, "PUBLISHER_CACHE_DIR": str(cache), "PYTHONPATH": os.pathsep.join(
-            [str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+        env = bench_env(PUBLISHER_CACHE_DIR=str(cache))
         command = [sys.executable, "-m", "publisher", "check", str(root), "--now", NOW]
 
         def run(cold: bool) -> None:

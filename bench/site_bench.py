@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from procenv import bench_env
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -112,14 +113,18 @@ def cstate(root: Path, threads: list[tuple[str, str, list[str]]], theme: Path | 
     issues.mkdir(parents=True)
     for thread_id, title, bodies in threads:
         front = yaml.safe_dump({"title": title, "date": "2026-01-01T10:00:00Z",
-                                "resolved": True, "severity": "disrupted",
+                                "resolved": True, "resolvedWhen": "2026-01-01T12:00:00Z",
+                                "severity": "disrupted",
                                 "affected": ["Service"], "section": "issue"})
         (issues / f"{thread_id}.md").write_text(f"---\n{front}---\n" + "\n\n".join(bodies))
     (root / "themes").mkdir()
     os.symlink(theme.resolve(), root / "themes" / "cstate")
-    (root / "config.yml").write_text(yaml.safe_dump({
-        "baseURL": "https://status.example.ac.uk/", "title": "Status", "theme": "cstate",
-        "params": {"systems": [{"name": "Service"}]}}))
+    # cState's own example configuration (its colours, labels and options), one system
+    config = yaml.safe_load((theme / "exampleSite" / "config.yml").read_text(encoding="utf-8"))
+    config.update(baseURL="https://status.example.ac.uk/", title="Status", theme="cstate")
+    config["params"]["systems"] = [{"name": "Service"}]
+    config["params"]["categories"] = [{"name": "Uncategorized"}]
+    (root / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return run([hugo, "--quiet", "-s", str(root), "-d", str(root / "public")], env)
 
 
@@ -209,8 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cstate", type=Path, help="a checkout of the cState Hugo theme")
     args = parser.parse_args(argv)
     work = Path(args.keep or tempfile.mkdtemp(prefix="site-bench-"))
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PUBLISHER_NOW=NOW,
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    env = bench_env(NO_MKDOCS_2_WARNING="1", PUBLISHER_NOW=NOW)
     env.pop("PUBLISHER_CACHE_DIR", None)
     results: dict[int, dict[str, Any]] = {}
     try:

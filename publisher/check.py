@@ -19,6 +19,7 @@ from pathlib import Path
 from . import policy
 from .cache import cache_root
 from .content.load import load_content
+from .content.memory import SettledMemory
 from .content.model import Content, Message
 from .errors import ContentError, Problem, Severity, relpath
 from .text import markup
@@ -85,21 +86,56 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def check(root: Path, now: datetime) -> CheckResult:
-    """Load ``root`` and run the policy over it; every problem of both, sorted by place."""
+def check(root: Path, now: datetime, skip_settled: bool = False) -> CheckResult:
+    """Load ``root`` and run the policy over it; every problem of both, sorted by place.
+
+    With ``skip_settled`` (``publisher check``: only the problems and the count matter),
+    threads that settled without problems in an earlier run are not even read; every other
+    caller gets the whole content."""
     cache = cache_root(root)
     markup.attach(cache / "html" if cache else None)  # reuse earlier runs' conversions
+    memory = SettledMemory(root)
     with collector_paused():
-        content, problems = load_content(root)
+        content, problems = load_content(root, memory, now if skip_settled else None)
+        if content is not None and content.unread and requires_provenance(content):
+            content, problems = load_content(root, memory)  # git verifies every approval
         if content is not None:
-            problems = problems + policy.evaluate(content, now)
+            problems = problems + policy.evaluate(content, now, memory)
             problems += snippet_problems(content)  # sms:/social: overrides that are too long
             problems += header_problems(content)  # no line break in any email header value
             problems += recipient_problems(content)  # recipients CSVs: inside, strict
             problems += provenance_problems(content)  # when verified approvals are required
+            remember_settled(content, problems, memory, now)
     markup.save()
     problems = sorted(problems)
     return CheckResult(content, problems, hold(root, content, problems))
+
+
+def requires_provenance(content: Content) -> bool:
+    chosen = content.policy_source.get("provenance")
+    return isinstance(chosen, dict) and bool(chosen.get("require_verified_approvals"))
+
+
+def remember_settled(content: Content, problems: list[Problem], memory: SettledMemory,
+                     now: datetime) -> None:
+    """Record every settled thread that has no problem at all, for later runs to skip.
+
+    A thread with a reminder of a message in another thread is never recorded: its findings
+    also depend on that message."""
+    if not memory.enabled:
+        return
+    wait = policy.horizon(content.policy_source)
+    noted = {p.message_id for p in problems} | {p.path for p in problems}
+    for thread in content.threads.values():
+        ids = {m.id for m in thread.messages}
+        if any(m.id in noted or m.source in noted
+               or (m.meta.workflow.reminder_of or m.id) not in ids for m in thread.messages):
+            continue
+        key = policy.thread_key(memory, thread)
+        since = policy.settled_from(thread, wait)
+        if since is not None and now >= since and not memory.known(key, now):
+            memory.remember(key, since)
+    memory.save()
 
 
 def hold(root: Path, content: Content | None, problems: list[Problem]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -37,7 +38,10 @@ def every_command() -> list[tuple[str, ...]]:
     paths: list[tuple[str, ...]] = [()]
 
     def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
-        for name, command in group.commands.items():
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None and command.name == name, name
             paths.append((*prefix, name))
             if isinstance(command, click.Group):
                 walk(command, (*prefix, name))
@@ -53,6 +57,27 @@ def test_help_on_every_command(path: tuple[str, ...]) -> None:
         assert result.exit_code == 0, result.output
         assert "Usage:" in result.output
         assert result.exception is None
+
+
+def test_lazy_command_table_matches_every_module() -> None:
+    # the table lets `publisher check` start without importing the builder and the mailer
+    from publisher import cli
+
+    defined = {}
+    for module_name in set(cli.COMMANDS.values()):
+        module = importlib.import_module(f"publisher.cli.{module_name}")
+        defined.update({command.name: module_name for command in module.COMMANDS})
+    assert defined == cli.COMMANDS
+
+
+def test_check_does_not_import_the_site_builder_or_the_mailer() -> None:
+    code = ("import sys; from publisher.cli import main\n"
+            "try:\n    main(['check', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('publisher.mail', "
+            "'publisher.build', 'publisher.mkdocs_plugin', 'publisher.workflow', 'mkdocs'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_help_lists_the_core_commands_through_the_console_entry() -> None:

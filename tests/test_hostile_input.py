@@ -176,3 +176,15 @@ def test_symlinks_leaving_content_are_refused_and_linked_folders_named(tmp_path:
         "folder)",
         "content/messages/2027: (folder): a symbolic link to a folder is not followed: nothing "
         "in it is read (allowed: real folders)"]
+
+
+def test_a_pipe_where_a_message_belongs_is_refused_not_read(tmp_path: Path) -> None:
+    # reading a named pipe would wait forever for a writer; check must answer at once
+    root = mini(tmp_path)
+    os.mkfifo(root / "messages/2026/2026-03-04-pipe.md")
+    done = subprocess.run([sys.executable, "-m", "publisher", "check", "content", "--now", NOW],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert problem_lines(done.stdout) == [
+        "content/messages/2026/2026-03-04-pipe.md:1: (file): not a regular file (allowed: text "
+        "files)"]

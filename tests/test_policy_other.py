@@ -117,7 +117,7 @@ def test_no_sub_community_so_no_representative_step(tmp_path: Path) -> None:
     pol = policy.load_policy(content)
     message = next(iter(content.messages.values()))
     assert [s.step for s in policy.steps_for(content, pol, message)].count("approval") == 1
-    assert policy.cascade_plan(content, pol, message, NOW) == []  # no major-incident rule
+    assert policy.cascade_plan(content, pol, message, NOW) == []  # not a major incident
 
 
 def test_outage_rules_use_eastholm_numbers(tmp_path: Path) -> None:

@@ -140,7 +140,8 @@ def test_r10_declared_major_incident_passes(tmp_path: Path) -> None:
     assert findings(root, now=at("10:30")) == []
 
 
-def test_r10_needs_a_criterion_and_every_faq_section(tmp_path: Path) -> None:
+def test_r10_needs_a_criterion_and_every_faq_section_from_the_first_update(
+        tmp_path: Path) -> None:
     root = westmarch(tmp_path)
     fields = declared()
     fields["major_incident"]["criteria"] = []
@@ -148,6 +149,12 @@ def test_r10_needs_a_criterion_and_every_faq_section(tmp_path: Path) -> None:
     write(root, f"{MI}/01-declared.md", fields)
     messages = sorted(p.message for p in findings(root, "R10", now=at("10:30")))
     assert any("at least 1 criterion" in m and "student-experience" in m for m in messages)
+    # the declaration is a high-level notice (faq_from: first-update)
+    assert not any("missing section(s)" in m for m in messages)
+    update = follow_up("update", "10:00")
+    update["major_incident"] = {"faq": {k: v for k, v in FAQ.items() if k != "workarounds"}}
+    write(root, f"{MI}/02-update.md", update)
+    messages = sorted(p.message for p in findings(root, "R10", now=at("10:30")))
     assert any("missing section(s): workarounds" in m for m in messages)
 
 

@@ -53,7 +53,7 @@ def test_every_publisher_command_and_option_exists(name: str) -> None:
     calls = [call for text in scripts(load(name)) for call in publisher_calls(text)]
     assert calls, f"{name} runs no publisher command"
     for call in calls:
-        command = main.commands.get(call[0])
+        command = main.get_command(click.Context(main), call[0])
         assert isinstance(command, click.Command), f"{name}: no command `publisher {call[0]}`"
         options = {opt for param in command.params for opt in param.opts}
         for word in call[1:]:

@@ -99,9 +99,13 @@ def test_html_page_in_a_browser(repo: Repo, browser) -> None:
     page.on("request", lambda r: requests.append(r.url))
     page.goto((repo.root / "build" / "internal" / "pipeline.html").as_uri())
     assert page.title().startswith("Pipeline (internal)")
-    headers = page.locator("th[scope=col]").all_inner_texts()
+    sections = page.locator("h2").all_inner_texts()
+    assert [s.split(" (")[0] for s in sections] == [
+        "Open outages", "Duties overdue or due within the hour", "Held messages",
+        "Messages in flight"]  # what is happening now and who owes what come first
+    headers = page.locator("#in-flight + table th[scope=col]").all_inner_texts()
     assert headers[:5] == ["Due", "Message", "Stage", "Next step", "Who must act"]
-    first = page.locator("tbody tr").first
+    first = page.locator("#in-flight + table tbody tr").first
     assert first.get_attribute("class") == "overdue"
     assert "▲ Overdue" in first.inner_text()  # not by colour alone
     assert page.evaluate("document.querySelectorAll('script').length") == 0

@@ -53,22 +53,22 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
     Exit code 1 when there is any error (or any warning with --strict), 0 otherwise.
     """
     now = resolve_now(now_text)
-    result = check(content_dir, now)
+    result = check(content_dir, now, skip_settled=True)
     failed = result.failed(strict)
+    count = len(result.content.messages) + result.content.unread if result.content else 0
     if fmt == "json":
         click.echo(json.dumps({
             "ok": not failed,
             "now": now.isoformat(),
             "errors": len(result.errors),
             "warnings": len(result.warnings),
-            "messages": len(result.content.messages) if result.content else 0,
+            "messages": count,
             "held": sorted(result.held),
             "problems": [p.as_dict() for p in result.problems],
         }, indent=2))
     else:
         console = Console(highlight=False, soft_wrap=True)
         print_problems(console, result)
-        count = len(result.content.messages) if result.content else 0
         summary = (f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in "
                    f"{count} message(s)")
         console.print(f"[bold red]✖ {summary}[/]" if failed else f"[bold green]✔ {summary}[/]")

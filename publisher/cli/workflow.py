@@ -160,8 +160,10 @@ def _record(file: Path, steps: tuple[str, ...], by: str, content_dir: Path | Non
     assert done is not None
     for item in done.still_to_do:
         who = f" by {item.person_name}" if item.person_name else ""
+        how = (f": publisher approve {file} --by {item.person or 'PERSON'}"
+               if item.release else "")
         click.echo(f"still to do: {item.step}{who}" + (f" (due {item.due:%Y-%m-%d %H:%M})"
-                                                       if item.due else ""))
+                                                       if item.due else "") + how)
 
 
 _file_arg = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -204,11 +206,22 @@ def approve_command(file: Path, by: str, send_at: str | None, at_text: str | Non
                     note: str | None, content_dir: Path | None, now_text: str | None) -> None:
     """Record the approval of FILE by PERSON and set its stage to approved.
 
+    The step recorded is the approval the workflow still needs: usually `approval`; where a
+    workflow makes another step the release (an all-clear's `draft` by the comms lead), that
+    step, pinned to the text like any approval.
+
     Refused when PERSON may not approve it under the policy, when earlier steps are still to
     do, when template placeholders are left in the text, or when there is no send time.
     Commit the change as PERSON (or with their Signed-off-by) for `verify-approvals`.
     """
-    _record(file, ("approval",), by, content_dir, now_text, at_text, note, True, send_at)
+    from ..workflow import todo
+    from ..workflow.record import find_message
+
+    content = _content_of(file, content_dir)
+    at = (parse_instant(at_text, content.organisation.tz) if at_text
+          else resolve_now(now_text))
+    step = todo.release_step(content, todo.load(content), find_message(content, file), at)
+    _record(file, (step,), by, content_dir, now_text, at_text, note, True, send_at)
 
 
 @click.command("pin-approvals")
@@ -250,7 +263,8 @@ def pin_approvals_command(content_dir: Path, dry_run: bool) -> None:
 @reported
 def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Path,
                      no_html: bool) -> None:
-    """Everything in flight: stage, next step, who must act and by when, overdue first.
+    """Open outages and every overdue duty first, then everything in flight: stage, next
+    step, who must act and by when, overdue first.
 
     In flight: not approved yet (withdrawn excepted), or approved with a send time still
     ahead. Also writes an internal HTML page (it names reviewers and shows internal notes).
@@ -262,17 +276,21 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     from rich.table import Table
     from rich.text import Text
 
-    from ..workflow.pipeline import collect, guard_internal, write_html
+    from ..workflow.pipeline import board, guard_internal, write_html
 
     now = resolve_now(now_text)
     if not no_html:
         guard_internal(html)
-    content, found = collect(content_dir, now)
+    dashboard = board(content_dir, now)
+    content, found = dashboard.content, dashboard.rows
     if not no_html:
-        write_html(content, found, now, html)
+        write_html(content, found, now, html, dashboard)
     if fmt == "json":
         click.echo(json.dumps({"now": now.isoformat(), "count": len(found),
                                "overdue": sum(r.overdue for r in found),
+                               "outages": [o.as_dict() for o in dashboard.outages],
+                               "duties": [d.as_dict() for d in dashboard.duties],
+                               "held": [h.as_dict() for h in dashboard.held],
                                "messages": [r.as_dict(content) for r in found]}, indent=2))
         return
     # piped into a log or a file: wide enough that no cell breaks a word
@@ -281,6 +299,32 @@ def pipeline_command(content_dir: Path, now_text: str | None, fmt: str, html: Pa
     def local(value: object) -> str:
         return content.local(value).strftime("%a %d %b %H:%M") if value else "—"  # type: ignore[arg-type]
 
+    # First what is happening now and who owes what: open outages, then every duty overdue
+    # or due within the hour (the list `publisher remind` emails).
+    outages = Table(title=f"Open outages at {local(now)}: {len(dashboard.outages)}")
+    for column in ("Since", "Outage", "Status", "Expected end", "Services"):
+        outages.add_column(column, overflow="fold")
+    for outage in dashboard.outages:
+        end = (Text(f"▲ OVERRUN\n{local(outage.expected_end)}", style="bold red")
+               if outage.overrun else Text(local(outage.expected_end)))
+        outages.add_row(local(outage.start), f"{escape(outage.title)}\n[dim]{outage.thread_id}[/]",
+                        f"{outage.status} ({outage.impact})", end,
+                        Text(", ".join(outage.services)))
+    console.print(outages if dashboard.outages else f"No open outage at {local(now)}.")
+    duties = Table(title=f"Duties overdue or due within the hour: {len(dashboard.duties)}")
+    for column in ("Duty", "Message", "Who must act", "Next"):
+        duties.add_column(column, overflow="fold")
+    for owed in dashboard.duties:
+        duties.add_row(Text(owed.duty.what, style="bold red"),
+                       f"{escape(owed.thread_title)}\n[dim]{owed.duty.message.id}[/]",
+                       Text(owed.person_name or "✖ nobody available: escalate"),
+                       Text(owed.duty.action))
+    console.print(duties if dashboard.duties else "No duty overdue or due within the hour.")
+    for held in dashboard.held:  # the in-flight table below shows them first as well
+        first = held.problems[0] if held.problems else None
+        console.print(Text(f"held {held.key}: {first.message if first else 'error'}"
+                           f" (next: {first.action if first and first.action else 'fix it'})",
+                           style="bold red"))
     table = Table(title=f"In flight at {local(now)}: {len(found)} message(s), "
                         f"{sum(r.overdue for r in found)} overdue")
     for column in ("Due", "Message", "Stage", "Next step", "Who must act"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,18 +43,23 @@ def outside(path: Path, root: Path) -> bool:
         return True
 
 
-def file_problem(path: Path, root: Path) -> str | None:
-    """Why a content file is not read: a symlink leaving ``root``, or too big."""
-    if path.is_symlink() and outside(path, root):
-        return ("a symbolic link to a file outside the content folder; not read (allowed: "
-                "files, or links to files, inside the content folder)")
+def file_problem(path: Path | str, root: Path) -> str | None:
+    """Why a content file is not read: a symlink leaving ``root``, not a regular file (a
+    pipe or a device would block the reader or never end), or too big."""
     try:
-        size = os.stat(path).st_size
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            if outside(Path(path), root):
+                return ("a symbolic link to a file outside the content folder; not read "
+                        "(allowed: files, or links to files, inside the content folder)")
+            info = os.stat(path)
     except OSError as exc:
         return f"cannot read: {exc}"
-    if size > MAX_FILE_BYTES:
-        return (f"too large: {size:,} bytes (allowed: at most {MAX_FILE_BYTES:,}; split it or "
-                "shorten it)")
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (allowed: text files)"
+    if info.st_size > MAX_FILE_BYTES:
+        return (f"too large: {info.st_size:,} bytes (allowed: at most {MAX_FILE_BYTES:,}; split "
+                "it or shorten it)")
     return None
 
 

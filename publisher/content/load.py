@@ -15,17 +15,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
-from ..cache import Pack, cache_root, code_version, key_of
 from ..errors import Problem, Severity, relpath
 from .config import (
     CONFIG_FILES,
-    ID_RE,
     OPTIONAL_FILES,
     Collector,
     check_config_refs,
@@ -34,9 +30,8 @@ from .config import (
     read_yaml,
     validate_config,
     validation_problems,
-    yaml_reason,
 )
-from .limits import body_problems, file_problem
+from .memory import SettledMemory, fingerprint
 from .model import (
     CLOSED_STATUSES,
     INCIDENT_STATUSES,
@@ -51,69 +46,24 @@ from .model import (
     ThreadKind,
     Window,
 )
-from .safety import scan_strings
-from .yamlsource import LineDict, error_line, line_map, load_yaml
+from .reading import (
+    LAYOUT_HINT,
+    MessageFile,
+    ParsedCache,
+    Sources,
+    message_id_of,
+    parse_message,
+    read_message,
+    split_front_matter,
+)
 
 __all__ = ["CONFIG_FILES", "Collector", "load_content", "split_front_matter",
            "validation_problems"]
 
-YEAR_RE = re.compile(r"^\d{4}$")
 INHERITED = ("title", "services", "status", "impact", "audiences", "channels", "major_incident")
 """Front-matter fields a follow-up message takes from the message before it when left out."""
 CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 """A line break or control character: not allowed in a one-line value (``publisher new``)."""
-LAYOUT_HINT = "messages/YYYY/<thread>.md or messages/YYYY/<thread>/<message>.md"
-
-
-# --------------------------------------------------------------------------- messages
-
-
-FENCE_RE = re.compile(r"-{3,}[ \t]*\r?")
-CLOSING_RE = re.compile(r"^-{3,}[ \t]*\r?$", re.MULTILINE)
-
-
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter, body, body's first line) of a message; None without a front matter.
-
-    The front matter is exactly the lines between the two ``---`` lines, so its line 1 is the
-    file's line 2 (python-frontmatter's own split keeps or drops a newline, shifting lines).
-    An unclosed front matter gives body line 0.
-    """
-    text = text.removeprefix("\ufeff")
-    first, _, rest = text.partition("\n")
-    if not FENCE_RE.fullmatch(first):
-        return None
-    closing = CLOSING_RE.search(rest)
-    if closing is None:
-        return rest, "", 0
-    start, end = closing.span()
-    return rest[:start], rest[end + 1:], rest.count("\n", 0, start) + 3
-
-
-MAX_ID = 80
-"""Longest thread id or message file name: ids become URLs, file names and Message-IDs."""
-
-
-def _line_of(lines: dict[str, int], field: str, fallback: int) -> int:
-    """The line of ``field`` or of its nearest parent that has one."""
-    probe = field
-    while probe:
-        if probe in lines:
-            return lines[probe]
-        probe = probe.rpartition(".")[0]
-    return fallback
-
-
-def _thread_id_for(rel: Path) -> tuple[str, str] | None:
-    """(thread id, message stem) from a path relative to ``messages/``; None if misplaced."""
-    parts = list(rel.parts)
-    if parts and YEAR_RE.match(parts[0]):
-        parts = parts[1:]
-    if len(parts) == 1:
-        return Path(parts[0]).stem, ""
-    if len(parts) == 2:
-        return parts[0], Path(parts[1]).stem
-    return None
 
 
 def _scan(root: Path, out: Collector) -> list[tuple[str, ...]]:
@@ -123,7 +73,7 @@ def _scan(root: Path, out: Collector) -> list[tuple[str, ...]]:
     Symlinked folders are not followed (``os.walk``'s default): a warning names each, since
     the messages in it are not read. Symlinked files are checked when read (``limits``)."""
     found: list[tuple[str, ...]] = []
-    sources = _Sources(root)
+    sources = Sources(root)
     for directory, folders, names in os.walk(root):
         rel = os.path.relpath(directory, root)
         prefix = () if rel == "." else tuple(rel.split(os.sep))
@@ -135,152 +85,6 @@ def _scan(root: Path, out: Collector) -> list[tuple[str, ...]]:
                         Severity.WARNING, code="L-io")
     found.sort()
     return found
-
-
-class _Sources:
-    """Paths as shown in problems (relative to the working directory), computed once for the
-    root instead of resolving every file's path (``relpath``) again."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        base = relpath(root)
-        self.prefix = "" if base == "." else base.rstrip("/") + "/"
-
-    def __call__(self, parts: tuple[str, ...]) -> str:
-        return self.prefix + "/".join(parts)
-
-
-class _Parsed:
-    """Parsed front matter by file text (``cache.Pack`` under ``build/.cache/messages``):
-    the YAML step is most of loading, and the same files are loaded build after build."""
-
-    def __init__(self, root: Path, zone: str) -> None:
-        folder = cache_root(root)
-        self.enabled = folder is not None
-        self.pack = Pack(folder / "messages" if folder is not None else None)
-        self.salt = key_of(code_version(), zone)
-
-    def get(self, text: str) -> tuple[str, Any]:
-        """(key, cached [data, lines, body, body line] or None)."""
-        key = key_of(self.salt, text)
-        found = self.pack.get(key) if self.enabled else None
-        if (isinstance(found, list) and len(found) == 4 and isinstance(found[0], dict)
-                and isinstance(found[1], dict) and isinstance(found[2], str)
-                and isinstance(found[3], int)):
-            return key, found
-        return key, None
-
-
-def _parse_message(
-    parts: tuple[str, ...], sources: _Sources, context: dict[str, Any], parsed_cache: _Parsed,
-    out: Collector,
-) -> tuple[Message, str | None] | None:
-    source = sources(parts)
-    path = sources.root.joinpath(*parts)
-    placed = _thread_id_for(Path(*parts[1:]))
-    if placed is None:
-        out.add(source, 1, "(file)", f"a message file outside any known place (allowed: "
-                f"{LAYOUT_HINT})", code="L-layout")
-        return None
-    thread_id, stem = placed
-    for label, ident in (("thread folder or file name", thread_id), ("file name", stem)):
-        if ident and (not ID_RE.match(ident) or len(ident) > MAX_ID):
-            out.add(source, 1, "(file)", f"{label} {ident[:90]!r} is not a valid id (allowed: "
-                    f"lowercase letters, digits and '-', at most {MAX_ID} characters)",
-                    code="L-layout")
-            return None
-    refused = file_problem(path, sources.root)
-    if refused:
-        out.add(source, 1, "(file)", refused, code="L-io")
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        out.add(source, 1, "(file)", f"cannot read: {exc}", code="L-io")
-        return None
-    key, cached = parsed_cache.get(text)
-    lines: dict[str, int] = {}
-    if cached is not None:
-        data, lines, body, body_line = cached
-    else:
-        parsed = _parse_text(text, source, out)
-        if parsed is None:
-            return None
-        data, body, body_line = parsed
-        if parsed_cache.enabled and _plain(data):  # a YAML date, say, is parsed every time
-            lines = line_map(data)  # JSON keeps no line numbers: store them alongside
-            parsed_cache.pack.put(key, [data, lines, body, body_line])
-    message_id = f"{thread_id}/{stem}" if stem else thread_id
-    lines = lines or line_map(data)
-    scanned = set()
-    for field, reason in scan_strings(data):  # control characters, in any field
-        out.add(source, _line_of(lines, field, 2), field, reason, code="L-text",
-                message_id=message_id)
-        scanned.add(field)
-    broken = bool(scanned)
-    for line, reason in body_problems(body, body_line):  # size, nesting, '[' per paragraph
-        out.add(source, line, "(body)", reason, code="L-body", message_id=message_id)
-        broken = True
-    try:
-        meta = FrontMatter.model_validate(data, context=context)
-    except ValidationError as exc:
-        validation_problems(exc, FrontMatter, source, lines, 2, out, message_id, scanned)
-        return None
-    if broken:
-        return None
-    joined = meta.thread
-    if joined and stem == "":
-        # a single file continuing another thread: its id stays its own, under that thread
-        message_id = f"{joined}/{thread_id}"
-        thread_id = joined
-    # Line numbers are only needed to report a problem: without the cache, worked out from
-    # ``data`` on demand.
-    message = Message(message_id, thread_id, path, source, body.strip("\n") + "\n", body_line,
-                      meta, lines=lines, data=data)
-    return message, joined
-
-
-def _parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int] | None:
-    """(front matter data with lines, body, body's first line) of a message file's text;
-    None (with the problem noted) when the front matter is missing or not a mapping."""
-    split = split_front_matter(text)
-    if split is None:
-        out.add(source, 1, "(front matter)", "no front matter: the file must start with a "
-                "'---' line, YAML fields, and another '---' line", code="L-frontmatter")
-        return None
-    fm_text, body, body_line = split
-    if body_line == 0:
-        out.add(source, 1, "(front matter)", "front matter is not closed by a '---' line",
-                code="L-frontmatter")
-        return None
-    try:
-        data = load_yaml(fm_text, line_offset=1)
-    except yaml.YAMLError as exc:
-        out.add(source, error_line(exc, 1, fm_text), "(yaml)",
-                f"malformed YAML: {yaml_reason(exc, 1, fm_text)}", code="L-yaml")
-        return None
-    if data is None:
-        out.add(source, 2, "(front matter)", "front matter is empty (required: type; see "
-                "docs/authoring.md)", code="L-frontmatter")
-        return None
-    if not isinstance(data, LineDict):
-        out.add(source, 2, "(front matter)", "front matter must be a mapping of fields, got "
-                f"{'a list' if isinstance(data, list) else repr(data)}", code="L-frontmatter")
-        return None
-    return data, body, body_line
-
-
-def _plain(value: Any) -> bool:
-    """Whether ``value`` survives a JSON round trip unchanged (the cache stores JSON)."""
-    if isinstance(value, str) or value is None or isinstance(value, bool | int):
-        return True
-    if isinstance(value, float):
-        return value == value and value not in (float("inf"), float("-inf"))
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return False
 
 
 def _inherit(messages: list[Message]) -> None:
@@ -429,12 +233,15 @@ def _check_message(message: Message, thread: Thread, known: dict[str, set[str] |
             "incident (its first message must have type: major-incident)", Severity.WARNING)
 
 
-def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
+def load_content(root: Path, memory: SettledMemory | None = None,
+                 settled_at: datetime | None = None) -> tuple[Content | None, list[Problem]]:
     """Read a content directory. Returns the content (None if config is unusable) and every
     problem found; messages with problems are left out of the returned content.
 
     Messages are checked even when a config file is broken (against whatever ids that file
-    still declares), so one run shows every problem in every file.
+    still declares), so one run shows every problem in every file. With a ``memory`` and
+    ``settled_at`` (``publisher check``), a thread the memory knows settled without problems
+    by then is not parsed at all, only counted (``Content.unread``).
     """
     out = Collector()
     root = Path(root)
@@ -444,38 +251,31 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
     models, raw = validate_config(root, out)
     known = config_ids(raw)
     check_config_refs(raw, known, out)
-    policy_source: dict[str, Any] = {}
-    policy_path = root / "policy.yml"
-    if policy_path.exists():
-        read = read_yaml(policy_path, out)
-        if read is not None and isinstance(read[0], dict):
-            policy_source = read[0]
-    sources = _Sources(root)
+    policy_source, policy_path = _policy_source(root, out)
+    sources = Sources(root)
     files = _scan(root, out)
-    for parts in files:
-        if parts[0] == "messages":
-            continue
-        suffix = Path(parts[-1]).suffix
-        if len(parts) == 1 and suffix in {".yml", ".yaml"}:
-            if parts[0] not in CONFIG_FILES and parts[0] not in OPTIONAL_FILES:
-                allowed = ", ".join([*CONFIG_FILES, *OPTIONAL_FILES])
-                out.add(sources(parts), 1, "(file)", f"unknown config file (allowed: {allowed})",
-                        code="L-layout")
-        elif suffix == ".md":
-            out.add(sources(parts), 1, "(file)", f"a message file outside any known place "
-                    f"(allowed: {LAYOUT_HINT})", code="L-layout")
-
+    _misplaced(files, sources, out)
     context = {"tz": organisation_zone(models, raw)}
-    parsed_cache = _Parsed(root, str(context["tz"]))
-    parsed = [
-        result
+    parsed_cache = ParsedCache(root, str(context["tz"]))
+    read = [
+        file
         for parts in files
         if len(parts) > 1 and parts[0] == "messages" and parts[-1].endswith(".md")
-        and (result := _parse_message(parts, sources, context, parsed_cache, out)) is not None
+        and (file := read_message(parts, sources, parsed_cache, out)) is not None
+    ]
+    unread = _settled(read, memory, settled_at) if memory and settled_at else set()
+    parsed = [
+        result for file in read
+        if file.thread_id not in unread
+        and (result := parse_message(file, context, parsed_cache, out)) is not None
     ]
     parsed_cache.pack.save()
+    if unread and any(joined in unread or (m.meta.workflow.reminder_of or "").split("/")[0]
+                      in unread for m, joined in parsed):
+        return load_content(root, memory)  # a message refers into a thread left unread
     threads = _build_threads(parsed, out)
     message_ids = {m.id for t in threads.values() for m in t.messages}
+    message_ids |= {message_id_of(f) for f in read if f.thread_id in unread}
     for thread in threads.values():
         for message in thread.messages:
             _check_message(message, thread, known, message_ids, out)
@@ -490,6 +290,46 @@ def load_content(root: Path) -> tuple[Content | None, list[Problem]]:
         roles={r.id: r for r in models["people.yml"].roles},
         threads=threads,
         policy_source=policy_source,
-        policy_path=policy_path if policy_path.exists() else None,
+        policy_path=policy_path,
+        unread=sum(1 for f in read if f.thread_id in unread),
     )
     return content, out.problems
+
+
+def _policy_source(root: Path, out: Collector) -> tuple[dict[str, Any], Path | None]:
+    """policy.yml as parsed (validated later, by the policy stage) and its path, if any."""
+    path = root / "policy.yml"
+    if not path.exists():
+        return {}, None
+    read = read_yaml(path, out)
+    return (read[0] if read is not None and isinstance(read[0], dict) else {}), path
+
+
+def _misplaced(files: list[tuple[str, ...]], sources: Sources, out: Collector) -> None:
+    """Unknown config files, and message files outside ``messages/``."""
+    for parts in files:
+        if parts[0] == "messages":
+            continue
+        suffix = Path(parts[-1]).suffix
+        if len(parts) == 1 and suffix in {".yml", ".yaml"}:
+            if parts[0] not in CONFIG_FILES and parts[0] not in OPTIONAL_FILES:
+                allowed = ", ".join([*CONFIG_FILES, *OPTIONAL_FILES])
+                out.add(sources(parts), 1, "(file)", f"unknown config file (allowed: {allowed})",
+                        code="L-layout")
+        elif suffix == ".md":
+            out.add(sources(parts), 1, "(file)", f"a message file outside any known place "
+                    f"(allowed: {LAYOUT_HINT})", code="L-layout")
+
+
+def _settled(read: list[MessageFile], memory: SettledMemory, at: datetime) -> set[str]:
+    """Thread ids whose files are exactly those of a thread the memory knows settled by
+    ``at`` without problems: nothing in them needs reading. A file that joins another
+    thread is keyed under that thread, so a folder it joins never matches here."""
+    groups: dict[str, list[MessageFile]] = {}
+    for file in read:
+        groups.setdefault(file.thread_id, []).append(file)
+    return {
+        thread_id for thread_id, files in groups.items()
+        if memory.known(memory.key(fingerprint(f.key, f.source, message_id_of(f)) for f in files),
+                        at)
+    }

@@ -597,6 +597,9 @@ class Message:
     order: int = 0
     data: Any = field(default=None, repr=False, compare=False)
     """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+    fingerprint: str = field(default="", repr=False, compare=False)
+    """A key of the file's text, place and id: same fingerprint, same message (the policy's
+    memory of settled threads is keyed by it)."""
     held: bool = False
     """Set by ``check`` when the message has an error: it is then in no output and no send,
     while everything else publishes (one bad message holds only itself)."""
@@ -679,6 +682,9 @@ class Content:
     threads: dict[str, Thread]
     policy_source: dict[str, Any] = field(default_factory=dict)
     policy_path: Path | None = None
+    unread: int = 0
+    """Messages of settled threads that ``publisher check`` did not read again (they had no
+    problem and cannot have one now: ``content.memory``); 0 whenever everything is read."""
     services: dict[str, Service] = field(init=False)
     messages: dict[str, Message] = field(init=False)
     """Every message by id, in thread order."""

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ..content.model import Content, Message
+from ..content.memory import SettledMemory
+from ..content.model import Content, Message, Thread
 from ..errors import ContentError, Problem, Severity
 from . import (
     approvers,
@@ -34,6 +35,7 @@ from .base import CascadeRow, PendingStep, StepRequirement
 from .config import Policy, json_schema
 from .config import load as _load
 from .kinds import KINDS, RuleRun
+from .settled import horizon, settled_from
 
 RULE_MODULES = (approvers, audience, channels, exceptions, fallbacks, leadtime, major, outage,
                 workflow)
@@ -41,7 +43,8 @@ RULE_MODULES = (approvers, audience, channels, exceptions, fallbacks, leadtime, 
 
 __all__ = [
     "CascadeRow", "PendingStep", "Policy", "StepRequirement", "can_perform", "cascade_plan",
-    "evaluate", "json_schema", "load_policy", "pending", "steps_for",
+    "evaluate", "horizon", "json_schema", "load_policy", "pending", "settled_from", "steps_for",
+    "thread_key",
 ]
 
 
@@ -76,26 +79,38 @@ def cascade_plan(content: Content, policy: Policy, message: Message, now: dateti
     return major.cascade_plan(content, policy, message, now)
 
 
-def evaluate(content: Content, now: datetime) -> list[Problem]:
-    """Every policy finding for ``content`` at ``now`` (a bad policy file: its problems)."""
+def evaluate(content: Content, now: datetime, memory: SettledMemory | None = None
+             ) -> list[Problem]:
+    """Every policy finding for ``content`` at ``now`` (a bad policy file: its problems).
+
+    Threads ``memory`` knows settled without problems by ``now`` are skipped."""
     try:
         policy = load_policy(content)
     except ContentError as exc:
         return list(exc.problems)
     token = workflow.MEMO.set({})
     try:
-        return _evaluate(content, policy, now)
+        return _evaluate(content, policy, now, memory)
     finally:
         workflow.MEMO.reset(token)
 
 
-def _evaluate(content: Content, policy: Policy, now: datetime) -> list[Problem]:
-    run = RuleRun(content, policy, now, list(content.messages.values()),
-                  list(content.threads.values()))
+def _evaluate(content: Content, policy: Policy, now: datetime, memory: SettledMemory | None
+              ) -> list[Problem]:
+    """Every rule over each thread in turn: every rule kind looks at one message or one
+    thread, so a thread settled without problems in an earlier run can be skipped."""
     problems: list[Problem] = []
-    for rule in policy.rules:
-        problems += KINDS[rule.kind](run, rule)
+    for thread in content.threads.values():
+        if memory is not None and memory.known(thread_key(memory, thread), now):
+            continue
+        run = RuleRun(content, policy, now, thread.messages, [thread])
+        problems += [p for rule in policy.rules for p in KINDS[rule.kind](run, rule)]
     return [_in_progress(content, p) for p in problems]
+
+
+def thread_key(memory: SettledMemory, thread: Thread) -> str:
+    """The memory's key for a thread: its message files."""
+    return memory.key(m.fingerprint for m in thread.messages)
 
 
 def _in_progress(content: Content, problem: Problem) -> Problem:

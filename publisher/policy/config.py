@@ -175,6 +175,10 @@ class MajorIncidentRule(RuleBase):
     min_criteria: int = Field(default=1, ge=0)
     update_types: list[MessageType]
     faq_sections: list[str]
+    faq_from: Literal["first-update", "declaration"] = "first-update"
+    """Which messages must carry ``faq_sections``: from the first update on (the source's
+    "high level notification" first, "FAQ style update" as the incident runs on), or the
+    declaration as well."""
     review_type: MessageType = MessageType.POST_INCIDENT_REVIEW
     review_sections: list[str]
     review_within_days: float = Field(gt=0)

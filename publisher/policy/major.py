@@ -58,7 +58,11 @@ def check_thread(content: Content, rule: MajorIncidentRule, thread: Thread, now:
             "set major_incident.criteria, or declare an unplanned outage instead",
             "major_incident.criteria" if mi else "type"))
     for message in thread.messages:
-        if message.type in rule.update_types and message.meta.workflow.stage.value != "withdrawn":
+        # The declaration may be a high-level notice (faq_from: first-update): the FAQ-style
+        # sections are asked of the updates that follow it.
+        high_level = message is first and rule.faq_from == "first-update"
+        if (message.type in rule.update_types and not high_level
+                and message.meta.workflow.stage.value != "withdrawn"):
             missing = [s for s in rule.faq_sections if not _section(message, s)]
             if missing:
                 problems.append(finding(

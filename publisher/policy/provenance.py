@@ -180,8 +180,8 @@ def verify(content: Content, settings: Settings | None = None,
     blames: dict[Path, dict[int, str] | None] = {}
     for message in messages if messages is not None else list(content.messages.values()):
         for index, step in enumerate(message.meta.workflow.steps):
-            if step.step not in settings.steps:
-                continue
+            if step.step not in settings.steps and not step.digest:
+                continue  # a step carrying a digest is an approval, whatever its name
             line = message.line(f"workflow.steps.{index}.by")
             claim = Claim(message, index, step.step, step.by, line)
             claims.append(claim)

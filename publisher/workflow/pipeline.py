@@ -1,4 +1,8 @@
-"""``publisher pipeline``: every message in flight, what it needs next, who, and by when.
+"""``publisher pipeline``: what is happening now, who owes what, and every message in flight.
+
+First the open outages (incidents not closed, maintenance in progress) and every duty overdue
+or due within the hour (``remind.duties``: the list ``publisher remind`` emails, not a copy
+of it); the HTML page then lists the held messages with why and the next action.
 
 In flight means not yet distributed: a message whose stage is not ``approved`` (withdrawn
 ones excepted), an approved one whose ``send_at`` is still ahead, or a held one (an error
@@ -24,7 +28,8 @@ from ..check import check
 from ..content.model import Content, Message, Stage
 from ..errors import Problem
 from ..outdir import refuse_public
-from . import todo
+from ..status import thread_state
+from . import remind, todo
 
 DEFAULT_HTML = Path("build/internal/pipeline.html")
 
@@ -123,12 +128,114 @@ def rows(content: Content, now: datetime, problems: list[Problem] | None = None)
 
 
 def collect(root: Path, now: datetime) -> tuple[Content, list[Row]]:
+    found = board(root, now)
+    return found.content, found.rows
+
+
+@dataclass
+class Outage:
+    """A thread whose impact is live now: an open incident or maintenance in progress."""
+
+    thread_id: str
+    title: str
+    kind: str
+    status: str
+    impact: str
+    services: list[str]
+    start: datetime
+    expected_end: datetime | None
+    overrun: bool
+    """Past its expected end and still open."""
+    latest: Message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"thread_id": self.thread_id, "title": self.title, "kind": self.kind,
+                "status": self.status, "impact": self.impact, "services": self.services,
+                "start": self.start.isoformat(),
+                "expected_end": self.expected_end.isoformat() if self.expected_end else None,
+                "overrun": self.overrun, "latest": self.latest.id}
+
+
+@dataclass
+class DutyRow:
+    """A duty overdue or due within the hour (the very list ``publisher remind`` sends)."""
+
+    duty: remind.Duty
+    thread_title: str
+    person_name: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.duty.key, "message_id": self.duty.message.id,
+                "thread_title": self.thread_title, "what": self.duty.what,
+                "action": self.duty.action, "person": self.duty.person_id,
+                "person_name": self.person_name}
+
+
+@dataclass
+class HeldRow:
+    """A message (or a file that did not load) held out of every output and send."""
+
+    key: str
+    title: str
+    source: str
+    problems: list[Problem]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"message_id": self.key, "title": self.title, "path": self.source,
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+@dataclass
+class Board:
+    """The internal dashboard: open outages and duties first, then what is held, then the
+    messages in flight."""
+
+    content: Content
+    rows: list[Row]
+    outages: list[Outage]
+    duties: list[DutyRow]
+    held: list[HeldRow]
+
+
+def open_outages(content: Content, now: datetime) -> list[Outage]:
+    """Every thread whose impact is live at ``now``, overrunning ones first."""
+    found = []
+    for thread in content.threads.values():
+        state = thread_state(thread, now)
+        if state is None or not state.active:
+            continue
+        names = [content.services[s].name if s in content.services else s
+                 for s in state.services]
+        expected = state.expected_end
+        found.append(Outage(thread.id, thread.title, state.kind.value,
+                            state.status.value if state.status else "", state.impact.value,
+                            names, state.start, expected,
+                            expected is not None and expected < now, state.latest))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    found.sort(key=lambda o: (not o.overrun, o.start or far, o.thread_id))
+    return found
+
+
+def board(root: Path, now: datetime) -> Board:
+    """Everything the team must see at ``now``, from one run of every rule."""
     result = check(root, now)
     if result.content is None:
         from ..errors import ContentError
 
         raise ContentError(result.problems)
-    return result.content, rows(result.content, now, result.problems)
+    content = result.content
+    duties = []
+    for duty in remind.duties(result, now):
+        person = content.people.get(duty.person_id or "")
+        duties.append(DutyRow(duty, content.threads[duty.message.thread_id].title,
+                              person.name if person else None))
+    held = []
+    for key, problems in result.held.items():
+        message = content.messages.get(key)
+        title = content.threads[message.thread_id].title if message else key
+        held.append(HeldRow(key, title, message.source if message else key, problems))
+    return Board(content, rows(content, now, result.problems), open_outages(content, now),
+                 duties, held)
 
 
 def guard_internal(path: Path) -> Path:
@@ -137,7 +244,8 @@ def guard_internal(path: Path) -> Path:
                          "build/internal/")
 
 
-def render_html(content: Content, found: list[Row], now: datetime) -> str:
+def render_html(content: Content, found: list[Row], now: datetime,
+                extra: Board | None = None) -> str:
     env = templates.environment("internal", templates.project_dir(content.root),
                                 autoescape=True, undefined=jinja2.StrictUndefined).overlay()
 
@@ -147,13 +255,15 @@ def render_html(content: Content, found: list[Row], now: datetime) -> str:
     env.filters["local"] = local
     return env.get_template("pipeline.html").render(
         org=content.organisation, rows=found, now=now, people=content.people,
-        overdue=sum(r.overdue for r in found))
+        overdue=sum(r.overdue for r in found), outages=extra.outages if extra else [],
+        duties=extra.duties if extra else [], held=extra.held if extra else [])
 
 
-def write_html(content: Content, found: list[Row], now: datetime, path: Path) -> Path:
+def write_html(content: Content, found: list[Row], now: datetime, path: Path,
+               extra: Board | None = None) -> Path:
     guard_internal(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(render_html(content, found, now), encoding="utf-8")
+    tmp.write_text(render_html(content, found, now, extra), encoding="utf-8")
     tmp.replace(path)  # atomic: a reader never sees half a page
     return path

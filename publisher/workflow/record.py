@@ -69,6 +69,9 @@ def record(content: Content, path: Path, step: str, by: str, at: datetime, *,
     if needed and step not in needed:
         raise ConfigError(f"{source}: {step!r} is not a step of this message's workflow "
                           f"(allowed: {', '.join(needed)})")
+    if not approve and todo.is_release(content, policy, message, step):
+        raise ConfigError(f"{source}: {step!r} releases this message, so it binds the text: "
+                          f"record it with `publisher approve {source} --by {by}`")
     allowed, reason = todo.can_perform(content, policy, by, step, message, at)
     if not allowed:
         raise ConfigError(f"{source}: {by} may not record {step!r}: {reason}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..check import CheckResult
 from ..content import roles
 from ..content.model import Content, Message
-from ..policy import load_policy, pending
+from ..policy import load_policy, pending, steps_for
 from ..policy.base import services_of
 
 SOON = timedelta(hours=1)
@@ -55,8 +55,10 @@ def duties(result: CheckResult, now: datetime) -> list[Duty]:
     for message in content.messages.values():
         if message.approved:
             continue
+        releases = {r.step for r in steps_for(content, policy, message)
+                    if r.approval and not r.automatic}
         for step in pending(content, policy, message, now):
-            if step.step != "approval" or step.due is None or step.due > now + SOON:
+            if step.step not in releases or step.due is None or step.due > now + SOON:
                 continue
             key = f"approval:{message.id}:{step.role}"
             when = "overdue since" if step.overdue else "due"

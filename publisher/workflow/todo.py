@@ -25,6 +25,8 @@ class Pending:
     label: str = ""
     automatic: bool = False
     """Done by the pipeline itself at the send time (distribution), not by a person."""
+    release: bool = False
+    """An approval (recorded by ``publisher approve``, which pins the text)."""
 
 
 def load(content: Content) -> Policy:
@@ -40,6 +42,24 @@ def step_names(content: Content, policy: Policy, message: Message) -> list[str]:
     return list(dict.fromkeys(r.step for r in requirements(content, policy, message)))
 
 
+def release_step(content: Content, policy: Policy, message: Message, now: datetime) -> str:
+    """The step ``publisher approve`` records: the first approval still to do (an all-clear
+    without a sign-off is released by its draft), else, to re-approve changed text, the
+    workflow's last approval."""
+    reqs = requirements(content, policy, message)
+    for item in pending(content, policy, message, now):
+        if not item.automatic and any(r.step == item.step and r.approval for r in reqs):
+            return item.step
+    approvals = [r.step for r in reqs if r.approval and not r.automatic]
+    return approvals[-1] if approvals else "approval"
+
+
+def is_release(content: Content, policy: Policy, message: Message, step: str) -> bool:
+    """Whether ``step`` is an approval of this message (recorded by ``approve``, pinned)."""
+    return any(r.step == step and r.approval and not r.automatic
+               for r in requirements(content, policy, message))
+
+
 def can_perform(content: Content, policy: Policy, person_id: str, step: str,
                 message: Message, at: datetime) -> tuple[bool, str]:
     allowed, reason = policy_api.can_perform(content, policy, person_id, step, message, at)
@@ -48,7 +68,9 @@ def can_perform(content: Content, policy: Policy, person_id: str, step: str,
 
 def pending(content: Content, policy: Policy, message: Message, now: datetime) -> list[Pending]:
     """Steps still to do, in workflow order, each with who must act and by when."""
-    automatic = {r.step for r in requirements(content, policy, message) if r.automatic}
+    reqs = requirements(content, policy, message)
+    automatic = {r.step for r in reqs if r.automatic}
+    releases = {r.step for r in reqs if r.approval and not r.automatic}
     found = []
     for item in policy_api.pending(content, policy, message, now):
         person_id = item.person_id
@@ -58,7 +80,8 @@ def pending(content: Content, policy: Policy, message: Message, now: datetime) -
         if person_id in content.people and (name is None or name == person_id):
             name = content.people[person_id].name
         found.append(Pending(item.step, item.role, person_id, name, item.due,
-                             bool(item.overdue), item.label, item.step in automatic))
+                             bool(item.overdue), item.label, item.step in automatic,
+                             item.step in releases))
     return found
 
 
