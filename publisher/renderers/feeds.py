@@ -157,7 +157,7 @@ def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEn
 
 
 def _key(ctx: BuildContext, spec: FeedSpec) -> str:
-    """A thread feed's key: the code version and everything the feed shows, as the inputs
+    """A feed's key: the code version and everything the feed shows, as the inputs
     it is made from (each item's summary and HTML are functions of the message's summary
     and body under this code version, so those texts stand for them: cheaper than making
     them on every build only to find the feed unchanged)."""
@@ -191,9 +191,9 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     Each item is made once however many feeds carry it (kept only for messages that more
     than one feed shows). With the build cache and a previous site (``ctx.extras["reuse"]``:
     ``(path, sha256) -> bool``, true when the previous site's file with exactly those bytes
-    was linked into the new one), a thread's feeds (most of the files) are not drawn again
-    while nothing they show has changed: the cache keeps, under a key of everything a
-    thread feed shows, the SHA-256 of each of its files."""
+    was linked into the new one), a feed is not drawn again while nothing it shows has
+    changed: the cache keeps, under a key of everything the feed shows, the SHA-256 of
+    each of its files."""
     folder = ctx.extras.get("cache")
     reuse = ctx.extras.get("reuse")
     stored = Pack(folder / "feeds") if isinstance(folder, Path) and callable(reuse) else None
@@ -220,7 +220,7 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     for spec in specs:
         current.clear()
         current_entries.clear()
-        key = _key(ctx, spec) if stored is not None and spec.scope == "threads" else ""
+        key = _key(ctx, spec) if stored is not None else ""
         found = stored.get(key) if stored is not None and key else None
         paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
         if (callable(reuse) and isinstance(found, dict) and set(found) == paths
