@@ -10,7 +10,7 @@ directory, then prints:
 
 Targets (issue 18): the subprocess check of 5,000 messages in at most 1.5 s cold and 0.7 s
 warm on a 2-core machine.
-Usage: ``python bench/check_bench.py [--n 5000] [--profile]``
+Usage: ``python bench/check_bench.py [--n 5000] [--content DIR] [--profile]``
 """
 
 from __future__ import annotations
@@ -56,17 +56,22 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=5000, help="messages to generate")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one load")
+    parser.add_argument("--content", type=Path,
+                        help="a content folder bench/generate.py wrote earlier (else a new one)")
     args = parser.parse_args()
     now = datetime.fromisoformat(NOW)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "content"
-        started = time.perf_counter()
-        generate(root, args.n)
-        print(f"generated {args.n} messages in {time.perf_counter() - started:.2f} s")
+        root = args.content or Path(tmp) / "content"
+        if args.content is None:
+            started = time.perf_counter()
+            generate(root, args.n)
+            print(f"generated {args.n} messages in {time.perf_counter() - started:.2f} s")
 
         content, problems = load_content(root)
         errors = [p for p in problems if p.is_error]
         assert content is not None and not errors, errors[:5]
+        if args.content is not None:
+            args.n = len(content.messages)
         assert len(content.messages) == args.n
 
         os.environ["PUBLISHER_CACHE_DIR"] = "off"  # in-process figures: no cache
