@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from . import yamlfast
 from .safety import (
     HeaderTitle,
     MailAddress,
@@ -38,7 +39,7 @@ from .safety import (
     WebUrl,
     one_line,
 )
-from .yamlsource import line_map
+from .yamlsource import line_map, load_yaml
 
 YEARS = (1971, 2999)
 """Years an instant may fall in: far enough from datetime's limits that converting between
@@ -596,8 +597,12 @@ class Message:
     """Field path → line number, for precise problems about this message (filled from
     ``data`` on first use: most messages never need one)."""
     order: int = 0
-    data: Any = field(default=None, repr=False, compare=False)
-    """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+    front: str = field(default="", repr=False, compare=False)
+    """The front matter's text. The parsed values with their lines (``data``) are about half
+    of a loaded message's memory and only needed to report a problem, so they are not
+    kept: ``data`` parses this again when asked."""
+    written: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    """The fields this file sets itself (top-level names, and ``window.<part>``)."""
     fingerprint: str = field(default="", repr=False, compare=False)
     """A key of the file's text, place and id: same fingerprint, same message (the policy's
     memory of settled threads is keyed by it)."""
@@ -605,9 +610,20 @@ class Message:
     """Set by ``check`` when the message has an error: it is then in no output and no send,
     while everything else publishes (one bad message holds only itself)."""
 
+    _data: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def data(self) -> Any:
+        """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
+        if self._data is None and self.front:
+            self._data = yamlfast.read(self.front, line_offset=1) or load_yaml(
+                self.front, line_offset=1)
+        return self._data
+
     def wrote(self, name: str) -> bool:
-        """Whether this file itself sets a top-level field (rather than inheriting it)."""
-        return name in self.data if isinstance(self.data, dict) else name in self.lines
+        """Whether this file itself sets a field (rather than inheriting it): a top-level name
+        or ``window.<part>``."""
+        return name in self.written
 
     @property
     def title(self) -> str:

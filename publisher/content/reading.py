@@ -197,11 +197,30 @@ def parse_message(file: MessageFile, context: dict[str, Any], parsed_cache: Pars
         # a single file continuing another thread: its id stays its own, under that thread
         message_id = f"{joined}/{thread_id}"
         thread_id = joined
-    # Line numbers are only needed to report a problem: worked out from ``data`` on demand.
-    message = Message(message_id, thread_id, Path(path), source, body.strip("\n") + "\n", body_line,
-                      meta, lines=lines, data=data,
+    # Line numbers are only needed to report a problem: worked out again on demand.
+    message = Message(message_id, thread_id, Path(path), source, body.strip("\n") + "\n",
+                      body_line, meta, front=_front(text), written=_written(data),
                       fingerprint=fingerprint(key, source, message_id))
     return message, joined
+
+
+def _front(text: str) -> str:
+    """The front matter's text, exactly as it was parsed."""
+    split = split_front_matter(text)
+    return split[0] if split is not None else ""
+
+
+_WRITTEN: dict[frozenset[str], frozenset[str]] = {}
+"""One frozenset per distinct set of written fields: most messages share a handful."""
+
+
+def _written(data: dict[str, Any]) -> frozenset[str]:
+    names = {str(key) for key in data}
+    window = data.get("window")
+    if isinstance(window, dict):
+        names |= {f"window.{key}" for key in window}
+    found = frozenset(names)
+    return _WRITTEN.setdefault(found, found)
 
 
 def parse_text(text: str, source: str, out: Collector) -> tuple[Any, str, int, bool] | None:

@@ -247,9 +247,8 @@ def due_date(content: Content, policy: Policy, message: Message, req: StepRequir
     Only the message's own send time or window counts: a follow-up inherits them from the
     message before it, and a deadline taken from there would be overdue the moment the
     follow-up is created."""
-    own = message.data is None or message.wrote("send_at")
-    written = message.data.get("window") if isinstance(message.data, dict) else None
-    own_start = message.data is None or (isinstance(written, dict) and "start" in written)
+    own = message.wrote("send_at")
+    own_start = message.wrote("window.start")
     window = message.meta.window if own_start else None
     send = (message.send_at if own else None) or (window.start if window else None)
     if send is None:
