@@ -124,8 +124,12 @@ def cstate(root: Path, threads: list[tuple[str, str, list[str]]], theme: Path | 
     config.update(baseURL="https://status.example.ac.uk/", title="Status", theme="cstate")
     config["params"]["systems"] = [{"name": "Service"}]
     config["params"]["categories"] = [{"name": "Uncategorized"}]
+    config["timeout"] = "3600s"  # its yearly archive is one template call over every issue
     (root / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    return run([hugo, "--quiet", "-s", str(root), "-d", str(root / "public")], env)
+    try:
+        return run([hugo, "--quiet", "-s", str(root), "-d", str(root / "public")], env)
+    except SystemExit as failed:  # report it beside the other figures, not instead of them
+        return f"failed: {str(failed).strip().splitlines()[-1][:200]}"
 
 
 def new_message(content: Path) -> None:
