@@ -53,6 +53,19 @@ def choose(page, label: str, text: str) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("Enter")
 
 
+def write_body(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Replace the template's wording in the Markdown body as a person does: select it all,
+    delete it, and type at a person's pace. Typing into Slate's selection of several
+    template paragraphs at machine speed raced its re-rendering ("Cannot resolve a Slate
+    point from DOM point") now and then."""
+    body = page.locator("[data-slate-editor]").first
+    body.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
+    page.wait_for_timeout(300)  # let Slate settle on its one empty paragraph
+    page.keyboard.type(text, delay=25)
+
+
 def publish(page, folder: Path) -> Path:  # type: ignore[no-untyped-def]
     """Save through Decap's Publish menu; return the one new file decap-server wrote."""
     before = set(folder.rglob("*.md"))
@@ -80,10 +93,7 @@ def test_an_unplanned_outage_written_in_the_editor_is_a_draft_that_checks_and_pr
                       exact=True).fill("2026-11-18T13:00")
     choose(page, "Audiences", "Students")
     choose(page, "Channels", "sms")
-    body = page.locator("[data-slate-editor]").first
-    body.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.type("Wi-Fi in the Library is not working. Use eduroam elsewhere on campus.")
+    write_body(page, "Wi-Fi in the Library is not working. Use eduroam elsewhere on campus.")
     path = publish(page, repo.content / "messages")
     assert not errors, errors
     assert path.parent == repo.content / "messages" / path.parent.name  # messages/YYYY/
@@ -134,10 +144,8 @@ def test_an_update_to_that_thread_from_a_phone(browser, repo: Repo) -> None:
             page, errors = open_form(browser, f"http://localhost:{port}/", "update", 375)
             choose(page, "Thread", "2026-11-18-wifi-library")
             choose(page, "Status (optional)", "identified")
-            page.locator("[data-slate-editor]").first.click()
-            page.keyboard.press("Control+a")
-            page.keyboard.type("We have found the fault: a failed switch. Engineers are "
-                               "replacing it.")
+            write_body(page, "We have found the fault: a failed switch. Engineers are "
+                             "replacing it.")
             width = page.evaluate("document.documentElement.scrollWidth")
             path = publish(page, repo.content / "messages")
         finally:
