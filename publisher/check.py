@@ -112,8 +112,11 @@ def check(root: Path, now: datetime, skip_settled: bool = False) -> CheckResult:
 
 
 def requires_provenance(content: Content) -> bool:
-    chosen = content.policy_source.get("provenance")
-    return isinstance(chosen, dict) and bool(chosen.get("require_verified_approvals"))
+    """Whether policy.yml asks for every approval to be verified in git (as the policy
+    itself reads it: ``provenance.Settings``)."""
+    from .policy.provenance import Settings  # imported only when needed, as above
+
+    return Settings.of(content).require_verified_approvals
 
 
 def remember_settled(content: Content, problems: list[Problem], memory: SettledMemory,
