@@ -18,8 +18,13 @@ from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 
+from . import templates
+from .cache import cache_root, key_of
+from .check import CheckResult, requires_provenance
 from .errors import ConfigError, Problem, PublisherError
+from .memo import Memo, inputs_digest, listing
 from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV, STAGED_ENV
 from .outdir import Staging, guard
 
@@ -46,13 +51,14 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
     With ``preview`` (a message id) only that message's thread page is built, the message
     shown as published (``publisher preview``). ``out`` is refused when it is no place for
     a site (``outdir.guard``). ``held``, when given, is filled with the messages left out of
-    the site and why."""
+    the site and why. When nothing the site depends on changed since the build that made
+    ``out`` (same inputs, same instant, same code) and ``out`` is still exactly what that
+    build wrote, the site is left as it is (``memo``)."""
     config_path = find_config(root, config_file)
     out = out.resolve()
     guard(out, root)
     stage = Staging(out)
-    staging = stage.path
-    _tidy(out, staging)
+    _tidy(out, stage.path)
     saved = {key: os.environ.get(key)
              for key in (CONTENT_ENV, "PUBLISHER_NOW", PREVIEW_ENV, STAGED_ENV)}
     try:
@@ -64,16 +70,15 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
         os.environ.pop(PREVIEW_ENV, None)
         if preview:
             os.environ[PREVIEW_ENV] = preview
-        config = load_config(config_file=str(config_path), site_dir=str(staging))
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            mkdocs_build(config)
-        finally:
-            config.plugins.on_shutdown()
-        plugin = config.plugins.get("publisher")
-        result = getattr(plugin, "result", None)
-        if held is not None and result is not None:
-            held.update(result.held)
+        config = load_config(config_file=str(config_path), site_dir=str(stage.path))
+        memo = None if preview else site_memo(config, root, now, out)
+        remembered = _remembered(memo, out)
+        if remembered is not None:
+            stage.abandon()  # the site in place is the one this build would write
+            if held is not None:
+                held.update(remembered)
+            return out
+        result = _run_mkdocs(config)
     except Exception as exc:  # whatever broke (content, template, disk), publish nothing
         stage.abandon()
         raise BuildError(f"site not built; {out} is unchanged:\n{exc}") from exc
@@ -87,7 +92,75 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
             else:
                 os.environ[key] = value
     stage.publish(discard=_discard)
+    if held is not None and result is not None:
+        held.update(result.held)
+    if memo is not None and result is not None and result.content is not None \
+            and not requires_provenance(result.content):  # else git history is an input too
+        memo.put({"site": listing(out), "held": {
+            key: [p.as_dict() for p in problems] for key, problems in result.held.items()}})
     return out
+
+
+def _run_mkdocs(config: MkDocsConfig) -> CheckResult | None:
+    """mkdocs' own build of ``config``; the check the plugin published from."""
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(config)
+    finally:
+        config.plugins.on_shutdown()
+    plugin = config.plugins.get("publisher")
+    result = getattr(plugin, "result", None)
+    return result if isinstance(result, CheckResult) else None
+
+
+def site_memo(config: MkDocsConfig, root: Path, now: datetime, out: Path) -> Memo | None:
+    """The run memo for building ``root`` into ``out`` with ``config``, or None when the
+    inputs cannot all be named: another plugin or hook (it may read anything), or an
+    ``!ENV`` setting in mkdocs.yml (the environment is an input then)."""
+    config_path = Path(config.config_file_path or "")
+    if (set(config.plugins) - {"publisher"} or config.hooks
+            or b"!ENV" in _bytes(config_path)):
+        return None
+    project = templates.project_dir(root)
+    folders = [root.resolve(), project / templates.OVERRIDES_FOLDER,
+               Path(config.docs_dir).resolve(),
+               *(templates.PACKAGED / kind for kind in templates.KINDS),
+               *(Path(d).resolve() for d in config.theme.dirs
+                 if not _installed(Path(d)))]
+    digest = inputs_digest(folders, [config_path])
+    if digest is None:
+        return None
+    return Memo(cache_root(root), "build", str(out), key_of(digest, now.isoformat()))
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _installed(folder: Path) -> bool:
+    """A theme folder of mkdocs or mkdocs-material themselves (their versions are in the
+    code version; material's icons alone are thousands of files)."""
+    import material
+    import mkdocs
+
+    return any(folder.resolve().is_relative_to(Path(str(m.__file__)).resolve().parent)
+               for m in (material, mkdocs))
+
+
+def _remembered(memo: Memo | None, out: Path) -> dict[str, list[Problem]] | None:
+    """What the remembered build held, when ``out`` is still exactly the site it wrote."""
+    found = memo.get() if memo is not None else None
+    if found is None or found.get("site") != listing(out):
+        return None
+    held = found.get("held")
+    try:
+        return {str(key): [Problem.from_dict(p) for p in problems]
+                for key, problems in held.items()} if isinstance(held, dict) else None
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 DISCARD = ("import os, shutil, sys\n"

@@ -58,6 +58,20 @@ class Problem:
             "message_id": self.message_id,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Problem:
+        """The problem ``as_dict`` gave (a remembered run's); ValueError for anything else."""
+        try:
+            text = {name: data[name] for name in
+                    ("path", "field", "message", "rule", "action", "message_id")}
+            line = data["line"]
+            if not all(isinstance(v, str) for v in text.values()) or type(line) is not int:
+                raise ValueError("not a problem record")
+            return cls(line=line, severity=Severity(str(data["severity"])),
+                       **text)  # type: ignore[arg-type]
+        except (KeyError, TypeError) as exc:
+            raise ValueError("not a problem record") from exc
+
 
 class PublisherError(Exception):
     """Base class: an error the CLI reports as a message, never as a traceback."""
