@@ -20,13 +20,13 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
-from . import templates
 from .cache import cache_root, key_of
 from .check import CheckResult, requires_provenance
 from .errors import ConfigError, Problem, PublisherError
 from .memo import Memo, inputs_digest, listing
 from .mkdocs_plugin import CONTENT_ENV, PREVIEW_ENV, STAGED_ENV
 from .outdir import Staging, guard
+from .summary import input_folders
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -121,16 +121,14 @@ def site_memo(config: MkDocsConfig, root: Path, now: datetime, out: Path) -> Mem
     if (set(config.plugins) - {"publisher"} or config.hooks
             or b"!ENV" in _bytes(config_path)):
         return None
-    project = templates.project_dir(root)
-    folders = [root.resolve(), project / templates.OVERRIDES_FOLDER,
-               Path(config.docs_dir).resolve(),
-               *(templates.PACKAGED / kind for kind in templates.KINDS),
-               *(Path(d).resolve() for d in config.theme.dirs
-                 if not _installed(Path(d)))]
+    folders = [*input_folders(root), Path(config.docs_dir).resolve(),
+               *(Path(d).resolve() for d in config.theme.dirs if not _installed(Path(d)))]
     digest = inputs_digest(folders, [config_path])
     if digest is None:
         return None
-    return Memo(cache_root(root), "build", str(out), key_of(digest, now.isoformat()))
+    # the working folder too: what is held is reported with file names relative to it
+    return Memo(cache_root(root), "build", str(out),
+                key_of(digest, now.isoformat(), os.getcwd()))
 
 
 def _bytes(path: Path) -> bytes:

@@ -12,11 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..check import CheckResult, check, load_checked
 from ..errors import Problem
-from ..status import LIGHTS, evaluate
+from ..summary import Summary, summarise
 from .options import CONTENT_ARG, now_option, print_held, reported, resolve_now
-from .schema import write_schemas
 
 ICONS = {"check": "✔", "wrench": "🔧", "alert": "▲", "alert-octagon": "◆", "close-octagon": "✖"}
 COLOURS = {"green": "green", "blue": "blue", "amber": "yellow", "red": "red"}
@@ -25,7 +23,7 @@ COLOURS = {"green": "green", "blue": "blue", "amber": "yellow", "red": "red"}
 # --------------------------------------------------------------------------- check
 
 
-def print_problems(console: Console, result: CheckResult) -> None:
+def print_problems(console: Console, result: Summary) -> None:
     by_file: dict[str, list[Problem]] = {}
     for problem in result.problems:
         by_file.setdefault(problem.path, []).append(problem)
@@ -53,9 +51,9 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
     Exit code 1 when there is any error (or any warning with --strict), 0 otherwise.
     """
     now = resolve_now(now_text)
-    result = check(content_dir, now, skip_settled=True)
+    result = summarise(content_dir, now)
     failed = result.failed(strict)
-    count = len(result.content.messages) + result.content.unread if result.content else 0
+    count = result.messages
     if fmt == "json":
         click.echo(json.dumps({
             "ok": not failed,
@@ -86,6 +84,9 @@ def check_command(content_dir: Path, now_text: str | None, strict: bool, fmt: st
 @reported
 def status_command(content_dir: Path, now_text: str | None, fmt: str) -> None:
     """Show the traffic lights at --now as a table (held messages left out, listed)."""
+    from ..check import load_checked
+    from ..status import LIGHTS, evaluate
+
     now = resolve_now(now_text)
     result = load_checked(content_dir, now)
     assert result.content is not None
@@ -146,6 +147,8 @@ def schema_command(output: Path) -> None:
     Point your editor at them to get validation and completion while you type
     (see docs/authoring.md, "Editor support").
     """
+    from .schema import write_schemas  # the models: only for this command
+
     for path in write_schemas(output):
         click.echo(f"wrote {path}")
 

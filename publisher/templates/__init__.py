@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:  # jinja is imported when a template is first drawn (check never draws one)
+    import jinja2
 
 PACKAGED = Path(__file__).resolve().parent
 """The defaults: one sub-folder per kind (pages, overrides, assets, email, banner, internal,
@@ -74,6 +75,8 @@ def environment(kind: str, project: Path | None, **options: Any) -> jinja2.Envir
 @lru_cache(maxsize=32)
 def _environment(folders: tuple[str, ...], options: tuple[tuple[str, Any], ...]) -> (
         jinja2.Environment):
+    import jinja2
+
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders])
     return jinja2.Environment(loader=loader, **dict(options))
 
