@@ -153,6 +153,7 @@ class Reuse:
     def __init__(self, staging: Path, previous: Path | None, cache: Path | None) -> None:
         self.staging = staging
         self.previous = previous
+        self._staging, self._previous = str(staging), str(previous)
         self.manifest = (cache / "sites" / f"{key_of(str(previous))}.json"
                          if cache is not None and previous is not None else None)
         self.old: dict[str, list[Any]] = {}
@@ -179,7 +180,7 @@ class Reuse:
     def _folder(self, path: str) -> None:
         parent = path.rpartition("/")[0]
         if parent and parent not in self.made:
-            os.makedirs(self.staging / parent, exist_ok=True)
+            os.makedirs(os.path.join(self._staging, parent), exist_ok=True)
             self.made.add(parent)
 
     def link(self, path: str, key: str) -> bool:
@@ -188,14 +189,15 @@ class Reuse:
         if (self.previous is None or path in self.new or not isinstance(entry, list)
                 or len(entry) != 4 or entry[0] != key):
             return False
-        source = self.previous / path
+        # plain strings: fifteen thousand Path objects per build were a second of their own
+        source = os.path.join(self._previous, path)
         try:
             found = os.lstat(source)
             if (not stat.S_ISREG(found.st_mode)
                     or [found.st_ino, found.st_size, found.st_mtime_ns] != entry[1:]):
                 return False
             self._folder(path)
-            os.link(source, self.staging / path)
+            os.link(source, os.path.join(self._staging, path))
         except OSError:
             return False
         self.new[path] = entry
@@ -209,18 +211,19 @@ class Reuse:
             return
         self._folder(path)
         if path in self.new:  # linked earlier: never write through a link into the old site
-            os.unlink(self.staging / path)
+            os.unlink(os.path.join(self._staging, path))
             del self.new[path]
         # "x": never through a file that is there already (with a previous site to link
         # from, the staging folder starts empty and only links could be there)
-        with open(self.staging / path, "xb" if self.previous is not None else "wb") as handle:
+        mode = "xb" if self.previous is not None else "wb"
+        with open(os.path.join(self._staging, path), mode) as handle:
             handle.write(data)
         self.remember(path, key)
 
     def remember(self, path: str, key: str) -> None:
         """Record a file written into staging (by ``write`` or by mkdocs) under ``key``."""
         with contextlib.suppress(OSError):
-            found = os.stat(self.staging / path)
+            found = os.stat(os.path.join(self._staging, path))
             self.new[path] = [key, found.st_ino, found.st_size, found.st_mtime_ns]
 
     def save(self) -> None:
