@@ -11,7 +11,9 @@ included, peak RSS from ``wait4``):
   features, no web fonts), the same four-entry nav, no search plugin;
 - **build cold**: ``publisher build`` with no cache (``build/.cache`` deleted);
 - **build warm, no change** and **warm, one new message** (a new incident notice);
-- **check cold** / **check warm**: ``publisher check`` without and with the cache;
+- **check cold** / **check warm**: ``publisher check`` without and with the cache (warm:
+  the same files again, which the run memo answers), and **check warm, 1 new**: after the
+  new message (the memo misses; threads settled in earlier runs are skipped);
 - **cState on Hugo**, only when ``hugo`` is on PATH and ``--cstate DIR`` names a checkout of
   the cState theme; otherwise reported as skipped.
 
@@ -169,6 +171,7 @@ def measure(work: Path, threads: int, env: dict[str, str], theme: Path | None
     out["warm, no change"] = run(build, env)
     new_message(content)
     out["warm, 1 new message"] = run(build, env)
+    out["check warm, 1 new"] = run(check, env)  # the last check was of the files before
     out["pages"] = sum(1 for _ in site.rglob("index.html"))
     out["plain pages"] = sum(1 for _ in (work / "plain-site").rglob("index.html"))
     out["cstate"] = cstate(work / "cstate", texts, theme, env)
@@ -180,7 +183,7 @@ def verdict(ok: bool) -> str:
 
 
 ROWS = ("plain", "build cold", "warm, no change", "warm, 1 new message", "check cold",
-        "check warm")
+        "check warm", "check warm, 1 new")
 
 
 def report(results: dict[int, dict[str, Any]]) -> None:

@@ -103,9 +103,11 @@ def build(root: Path, now: datetime, out: Path, config_file: Path | None = None,
 
 def _run_mkdocs(config: MkDocsConfig) -> CheckResult | None:
     """mkdocs' own build of ``config``; the check the plugin published from."""
-    config.plugins.on_startup(command="build", dirty=False)
+    # "dirty": mkdocs skips the pages the plugin linked from the previous site (and marked
+    # unmodified); staging starts empty, so nothing else is left out
+    config.plugins.on_startup(command="build", dirty=True)
     try:
-        mkdocs_build(config)
+        mkdocs_build(config, dirty=True)
     finally:
         config.plugins.on_shutdown()
     plugin = config.plugins.get("publisher")

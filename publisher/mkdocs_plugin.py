@@ -39,6 +39,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_build_date
 from mkdocs.utils.templates import TemplateContext
 
 from . import clock, templates
@@ -91,6 +92,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         """Pages whose stored HTML is written instead of drawing them (build/.cache)."""
         self.linked: set[str] = set()
         """Pages whose file is linked from the previous site (``outdir.Reuse``): not written."""
+        self.dirty = False
+        self.dates: dict[str, str] = {}
+        """The sitemap date of each page mkdocs skips (linked before it reads them)."""
         self.env: jinja2.Environment | None = None
         self.files: Reuse | None = None
         self.written: list[tuple[str, str]] = []
@@ -105,6 +109,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        # ``publisher build`` runs mkdocs "dirty": then a page linked from the previous site
+        # is marked unmodified, and mkdocs neither reads nor draws it (see ``_link_pages``)
+        self.dirty = dirty
         build_log = logging.getLogger("mkdocs.commands.build")
         for old in [f for f in build_log.filters if isinstance(f, _QuietLinked)]:
             build_log.removeFilter(old)  # one per process, for the plugin that builds now
@@ -222,6 +229,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         for page in self.model.pages():
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
+        self._link_pages(files)
         # Written as they are made (thousands of feeds never all in memory), straight into
         # the site folder; a file unchanged since the previous site is linked from it.
         assert self.files is not None
@@ -277,27 +285,14 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         spec = self.pages.get(page.file.src_uri)
         if spec is None:
             return markdown
-        # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
-        page.title = escape(spec.title)
-        page.meta["description"] = escape(spec.description)
-        # The sitemap's lastmod: this page's latest message (a page with none keeps the
-        # build's date: mkdocs also takes the newest of these as the sitemap's own date).
-        if self.model is not None and (lastmod := self.model.lastmod(spec)):
+        shown = self._shown(spec)
+        title, meta, lastmod = shown
+        page.title = title
+        page.meta.update(meta)
+        if lastmod:
             page.update_date = lastmod
-        # Each feed by its own title ("…: all updates", "…: Email"), never the page's, so two
-        # links on one page never share a name.
-        page.meta["publisher_feeds"] = [
-            {"type": link["type"], "title": link["title"], "path": link["href"]}
-            for link in alternate_links(self.model.ctx, spec.feeds)] if self.model else []
-        # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
-        page.meta.setdefault("hide", ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"])
         if self.pagecache is not None and self.model is not None:
-            # keyed by everything the theme is given of this page, besides the fingerprint
-            self.pagecache.key(spec, {
-                "timezone": self.model.ctx.content.organisation.timezone,
-                "title": str(page.title), "meta": page.meta,
-                "update_date": str(page.update_date)})
-            key = self.pagecache.keys.get(spec.src_uri)
+            key = self.pagecache.keys.get(spec.src_uri) or self._key(spec, shown)
             if key and self.files is not None and self.files.link(page.file.dest_uri, key):
                 # the previous site's file is this very page: linked, nothing to draw
                 self.linked.add(spec.src_uri)
@@ -307,6 +302,64 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
                 self.reused.add(spec.src_uri)
                 page.meta["template"] = CACHED_TEMPLATE
         return ""  # the content comes from the page template, not from Markdown
+
+    def _shown(self, spec: SitePage) -> tuple[str, dict[str, Any], str]:
+        """What the theme is given of a page besides its data: its title, its meta and its
+        sitemap date ("" keeps the build's)."""
+        assert self.model is not None
+        # mkdocs themes print titles and meta without autoescaping: escape here (XSS corpus).
+        meta: dict[str, Any] = {
+            "description": escape(spec.description),
+            # Each feed by its own title ("…: all updates", "…: Email"), never the page's,
+            # so two links on one page never share a name.
+            "publisher_feeds": [
+                {"type": link["type"], "title": link["title"], "path": link["href"]}
+                for link in alternate_links(self.model.ctx, spec.feeds)],
+            # Thread, archive and newsroom pages are not in the nav: hide the empty sidebars.
+            "hide": ["toc"] if spec.path in NAV_PATHS else ["navigation", "toc"],
+        }
+        # The sitemap's lastmod: this page's latest message (a page with none keeps the
+        # build's date: mkdocs also takes the newest of these as the sitemap's own date).
+        return escape(spec.title), meta, self.model.lastmod(spec)
+
+    def _key(self, spec: SitePage, shown: tuple[str, dict[str, Any], str] | None = None
+             ) -> str | None:
+        """The page's cache key: everything the theme is given of it, and the fingerprint."""
+        assert self.model is not None and self.pagecache is not None
+        title, meta, lastmod = shown or self._shown(spec)
+        return self.pagecache.key(spec, {
+            "timezone": self.model.ctx.content.organisation.timezone,
+            "title": str(title), "meta": meta, "update_date": lastmod or get_build_date()})
+
+    def _link_pages(self, files: Files) -> None:
+        """Under a dirty build, link every page outside the nav that the previous site holds
+        under its key, and tell mkdocs it is unmodified: then mkdocs skips reading and
+        drawing it (``--dirty``), which was a third of a warm build."""
+        self.dates = {}
+        if not self.dirty or self.pagecache is None or self.files is None:
+            return
+        assert self.model is not None
+        for uri, spec in self.pages.items():
+            if spec.path in NAV_PATHS:
+                continue  # the nav's own pages: drawn by mkdocs as always
+            file = files.get_file_from_path(uri)
+            shown = self._shown(spec)
+            key = self._key(spec, shown)
+            if file is None or not key or not self.files.link(file.dest_uri, key):
+                continue
+            self.linked.add(uri)
+            self.pagecache.keep(uri)
+            self.dates[uri] = shown[2] or get_build_date()
+            file.is_modified = _unmodified  # type: ignore[method-assign]
+            self.pages[uri] = dataclasses.replace(spec, data={})  # never drawn: let go
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        # mkdocs made a page for every file; the sitemap still lists the skipped ones
+        for uri, date in self.dates.items():
+            file = files.get_file_from_path(uri)
+            if file is not None and file.page is not None:
+                file.page.update_date = date
+        return nav
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
@@ -393,8 +446,15 @@ class _QuietLinked(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = str(record.msg)
+        if self.plugin.dirty and message.startswith("A 'dirty' build is being performed"):
+            return False  # mkdocs' warning for people; ours skips only pages it linked
         return not (message.startswith("Page skipped: '") and bool(self.plugin.linked)
                     and message.split("'")[1] in self.plugin.linked)
+
+
+def _unmodified() -> bool:
+    """``File.is_modified`` of a page linked from the previous site."""
+    return False
 
 
 def _render_nothing(page: Page, config: MkDocsConfig, files: Files) -> None:
