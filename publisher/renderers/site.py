@@ -169,11 +169,17 @@ class SiteModel:
             found = self._html[text] = Markup(to_html(text))
         return found
 
-    def service_ref(self, service_id: str, here: str) -> dict[str, Any]:
+    def service_ref(self, service_id: str, here: str, current: bool = False
+                    ) -> dict[str, Any]:
+        """A link to a service; with ``current``, its light now. Only the pages that show
+        the light get it: a thread page or list entry that carried it unseen changed (and was
+        drawn again) whenever that service's status did."""
         state = self.report.services[service_id]
-        return {"id": service_id, "name": state.service.name,
-                "href": relative(here, urls.service_path(service_id)),
-                "light": light(state.status)}
+        ref: dict[str, Any] = {"id": service_id, "name": state.service.name,
+                               "href": relative(here, urls.service_path(service_id))}
+        if current:
+            ref["light"] = light(state.status)
+        return ref
 
     def feeds(self, *extra: tuple[FeedScope, str | None]
               ) -> tuple[tuple[FeedScope, str | None], ...]:
@@ -214,7 +220,8 @@ class SiteModel:
 
     def groups(self, here: str) -> list[dict[str, Any]]:
         return [{"id": g.group.id, "name": g.group.name, "light": light(g.status),
-                 "services": [self.service_ref(s.service.id, here) for s in g.services]}
+                 "services": [self.service_ref(s.service.id, here, current=True)
+                              for s in g.services]}
                 for g in self.report.groups]
 
     def services_index(self) -> Page:
