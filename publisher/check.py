@@ -21,7 +21,7 @@ from .cache import cache_root
 from .content.load import load_content
 from .content.memory import SettledMemory
 from .content.model import Content, Message
-from .errors import ContentError, Problem, Severity, relpath
+from .errors import ContentError, Findings, Problem, Severity, relpath
 from .text import markup
 from .text.headers import header_problems
 from .text.recipients import recipient_problems
@@ -29,22 +29,15 @@ from .text.snippets import snippet_problems
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(Findings):
     content: Content | None
     problems: list[Problem]
     held: dict[str, list[Problem]] = field(default_factory=dict)
     """Message id (or, for a file that did not load, its path) → the errors holding it."""
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-    def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings)) or self.content is None
+    def loaded(self) -> bool:
+        return self.content is not None
 
     def blocked(self, message_id: str) -> list[Problem]:
         """The errors that stop one message from being distributed (it is held)."""

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 
 class Severity(StrEnum):
@@ -71,6 +72,28 @@ class Problem:
                        **text)  # type: ignore[arg-type]
         except (KeyError, TypeError) as exc:
             raise ValueError("not a problem record") from exc
+
+
+class Findings:
+    """What a check found, read the same way by every report of it: ``problems`` with its
+    errors and warnings, and whether it fails (``loaded`` False: nothing could be read)."""
+
+    problems: list[Problem]
+
+    if TYPE_CHECKING:  # a field or a property of each report, so not defined here
+        @property
+        def loaded(self) -> bool: ...
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings)) or not self.loaded
 
 
 class PublisherError(Exception):

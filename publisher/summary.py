@@ -18,7 +18,7 @@ from typing import Any
 
 from . import templates
 from .cache import cache_root, key_of
-from .errors import Problem
+from .errors import Findings, Problem
 from .memo import Memo, inputs_digest
 
 
@@ -31,7 +31,7 @@ def input_folders(root: Path) -> list[Path]:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(Findings):
     """A check's report: its problems (sorted), the held messages, the message count."""
 
     problems: list[Problem]
@@ -39,17 +39,6 @@ class Summary:
     messages: int
     loaded: bool
     """Whether the content loaded at all (else nothing may be published)."""
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-    def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors) or (strict and bool(self.warnings)) or not self.loaded
 
     def as_dict(self) -> dict[str, Any]:
         return {"problems": [p.as_dict() for p in self.problems], "held": self.held,
