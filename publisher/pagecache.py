@@ -91,10 +91,10 @@ class PageCache:
         ``extra``: what else the theme is given of the page (its title and meta)."""
         try:
             data = json.dumps([page.path, page.title, page.description, page.feeds,
-                               page.template, page.data, extra], sort_keys=True)
+                               page.template, page.live, page.data, extra], sort_keys=True)
         except (TypeError, ValueError):
             return None
-        now = self.now if self._shows_now(page.template) else ""
+        now = self.now if page.live and self._shows_now(page.template) else ""
         key = key_of(self.fingerprint, now, data)
         self.keys[page.src_uri] = key
         return key

@@ -25,6 +25,10 @@ from mail_helpers import free_port
 from site_build import REPO
 
 from publisher import cache
+from publisher.content import urls
+from publisher.content.load import load_content
+from publisher.content.model import ThreadKind
+from publisher.status import evaluate
 from tests.conftest import DEMO, DEMO_NOW
 
 MAJOR = "messages/2026/2026-03-09-online-exams-major-incident"
@@ -189,6 +193,37 @@ def test_a_later_build_time_redraws_what_the_clock_changes(tmp_path: Path) -> No
     linked = {path for path, ino in again.items() if first.get(path) == ino}
     assert "feeds/threads/2026-01-12-vle-slow.xml" in linked  # unchanged: linked
     assert "index.html" not in linked  # shows the build time: drawn again
+
+
+@pytest.mark.slow
+def test_a_scheduled_rebuild_leaves_closed_threads_pages_alone(tmp_path: Path) -> None:
+    """The schedule rebuilds every five minutes at a new instant: a closed thread's page
+    shows no "Status at" line, so it is linked from the previous site, never drawn again;
+    an open incident's or window's page says when its status was taken, so it is."""
+    shutil.copytree(DEMO, tmp_path / "content")
+    content, cache_dir, site = tmp_path / "content", tmp_path / "cache", tmp_path / "site"
+    build(content, site, cache_dir)
+    first = inodes(site)
+    later = DEMO_NOW + timedelta(minutes=5)
+    build(content, site, cache_dir, now=later)
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache", now=later)
+    assert differing(site, tmp_path / "cold") == set()
+    loaded, _ = load_content(content)
+    assert loaded is not None
+    states = evaluate(loaded, later).threads.values()
+    again = inodes(site)
+    windows = (ThreadKind.INCIDENT, ThreadKind.MAINTENANCE)
+    closed = [s for s in states if not s.open and s.kind in windows and s.published]
+    live = [s for s in states if s.open and s.kind in windows and s.published]
+    assert closed and live
+    for state in closed:
+        path = f"{urls.thread_path(state.thread)}index.html"
+        assert again[path] == first[path], f"{path} was drawn again"
+        assert "pub-updated" not in (site / path).read_text(encoding="utf-8")
+    for state in live:
+        path = f"{urls.thread_path(state.thread)}index.html"
+        assert again[path] != first[path], f"{path} still shows the earlier instant"
+        assert later.isoformat() in (site / path).read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

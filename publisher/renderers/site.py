@@ -64,6 +64,10 @@ class Page:
     description: str = ""
     feeds: tuple[tuple[FeedScope, str | None], ...] = ()
     """Feeds for autodiscovery: (scope, key), as ``feeds.alternate_links`` takes them."""
+    live: bool = True
+    """Whether the page says when its status was taken (``updated``): a page that shows a
+    status that can still change. A closed thread's page does not, so it stays the same
+    page from one build to the next whatever the build's instant (and is not drawn again)."""
 
     @property
     def src_uri(self) -> str:
@@ -330,7 +334,7 @@ class SiteModel:
             if state.kind in (ThreadKind.STORY, ThreadKind.LAUNCH) else [],
             "history_href": relative(here, urls.history_path(month_key(state.start, self.ctx))),
         }, description=summary["summary"], feeds=self.feeds(
-            ("threads", state.id)))
+            ("threads", state.id)), live=is_window and state.open)
 
     def cascade(self, state: ThreadState) -> list[dict[str, str]]:
         """The public part of a major incident's cascade plan: which audience is reached by
@@ -439,7 +443,8 @@ class SiteModel:
     def render(self, page: Page) -> str:
         """The HTML of one page's content area."""
         org = self.ctx.content.organisation
+        live = page.live  # else the page is given no instant, so cannot depend on it
         return self.env.get_template(page.template).render(
-            spec=page, org_name=org.name, updated=self.when(self.report.now),
-            next_change=self.next_change,
+            spec=page, org_name=org.name, updated=self.when(self.report.now) if live else None,
+            next_change=self.next_change if live else None,
             timezone=org.timezone, **page.data)
