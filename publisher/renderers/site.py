@@ -23,7 +23,7 @@ from ..content.model import ComponentStatus, Message, ThreadKind
 from ..content.urls import FeedScope
 from ..errors import ContentError
 from ..status import Day, ThreadState, history, next_change
-from ..text.markup import plain, to_html
+from ..text.markup import plain, prepare, to_html
 from . import BuildContext
 from .site_html import (
     duration,
@@ -199,6 +199,7 @@ class SiteModel:
 
     def pages(self) -> list[Page]:
         """Every page, in a stable order."""
+        prepare(m.body for state in self.report.threads.values() for m in state.published)
         pages = [self.home(), self.services_index()]
         pages += [self.service_page(sid) for sid in self.report.services]
         pages += [self.thread_page(state) for state in self.report.threads.values()]
