@@ -22,6 +22,7 @@ use the same cache.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import types
@@ -164,7 +165,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # then every page is drawn, as a stored page would skip what that plugin does.
         # A preview's pages show a draft as published: they must never enter the cache.
         alone = set(config.plugins) <= {"publisher"} and not self.preview
-        self.pagecache = PageCache(self.root, config, self.model.env, now.isoformat()
+        # a page that says when its status was taken also names the next planned change
+        instant = json.dumps([now.isoformat(), self.model.next_change])
+        self.pagecache = PageCache(self.root, config, self.model.env, instant
                                    ) if alone else None
         self.reused = set()
         return config

@@ -9,8 +9,9 @@ page a key made from everything its HTML depends on:
 - the build's *fingerprint*: the code version (package source, library versions), every
   file of the page templates folder and of the theme's overrides folder, the bytes of
   ``mkdocs.yml``, the site name and URL, the theme and ``extra`` settings;
-- the build instant, only for pages whose templates show it (``updated``), and for every
-  page when the theme overrides read ``config.extra.publisher``.
+- the build instant and the next planned change after it, only for pages whose templates
+  show them (``updated``, ``next_change``), and for every page when the theme overrides
+  read ``config.extra.publisher``.
 
 A page found under its key is written as it was; any other is drawn and stored. Keys never
 repeat with different inputs, so nothing needs invalidating: a change makes new keys.
@@ -30,8 +31,8 @@ from . import templates
 from .cache import Blobs, cache_root, code_version, files_digest, key_of
 from .renderers.site import Page
 
-NOW_VARIABLE = "updated"
-"""The page templates' name for the build instant."""
+NOW_VARIABLES = frozenset({"updated", "next_change"})
+"""The page templates' names for the build instant and the next planned change after it."""
 
 
 def _folder_files(folders: list[Path]) -> list[Path]:
@@ -75,12 +76,13 @@ class PageCache:
         self.keys: dict[str, str] = {}
 
     def _shows_now(self, template: str) -> bool:
-        """Whether a page template (or one it includes or imports) reads ``updated``."""
+        """Whether a page template (or one it includes or imports) reads ``updated`` or
+        ``next_change``."""
         if template not in self.shows_now:
             self.shows_now[template] = True  # until proven otherwise (and against cycles)
             source = self.env.loader.get_source(self.env, template)[0]  # type: ignore[union-attr]
             parsed = self.env.parse(source)
-            used = NOW_VARIABLE in jinja2.meta.find_undeclared_variables(parsed)
+            used = bool(NOW_VARIABLES & jinja2.meta.find_undeclared_variables(parsed))
             for other in jinja2.meta.find_referenced_templates(parsed):
                 used = used or other is None or self._shows_now(other)
             self.shows_now[template] = used

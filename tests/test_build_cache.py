@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -148,8 +149,24 @@ def short_name(root: Path) -> None:
     path.write_text(text.replace("short_name: Westmarch IT", "short_name: WIT"))
 
 
+def earlier_window(root: Path) -> None:
+    """A new window ending before the next planned change: every page that names that
+    change ("data-next-change") changes, though most show nothing else new (at the same
+    pinned instant). Its approval is pinned again to the new text, as a comms lead would."""
+    source = root / "content" / "messages" / "2026" / "2026-11-18-library-catalogue-upgrade"
+    folder = source.parent / "2026-11-18-library-catalogue-check"
+    folder.mkdir()
+    text = (source / "01-notice.md").read_text()
+    assert "expected_end: 2026-11-18T12:00" in text
+    text = text.replace("expected_end: 2026-11-18T12:00", "expected_end: 2026-11-18T11:00")
+    (folder / "01-notice.md").write_text(re.sub(r", digest: sha256:[0-9a-f]+", "", text))
+    subprocess.run([sys.executable, "-m", "publisher", "pin-approvals", str(root / "content")],
+                   check=True, capture_output=True)
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "message edited": edit_message, "message added": add_message,
+    "earlier next change": earlier_window,
     "page template": page_template, "theme override": theme_override, "policy": policy,
     "services.yml": services_config, "organisation.yml": organisation_config,
     "short name": short_name,
