@@ -64,10 +64,11 @@ def _event(fields: dict[str, Any]) -> Event:
     return event
 
 
-def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -> bytes:
-    """The calendar file. Each event is serialized once for every calendar that carries it:
-    the calendar is drawn with its time zone only, and the events' bytes go before its END
-    (where icalendar would write them)."""
+def _calendar(ctx: BuildContext, name: str, events: list[tuple[dict[str, Any], bytes]]
+              ) -> bytes:
+    """The calendar file. Each event is serialized once for every calendar that carries it
+    (or kept from an earlier build): the calendar is drawn with its time zone only, and the
+    events' bytes go before its END (where icalendar would write them)."""
     calendar = Calendar()
     calendar.add("prodid", "-//publisher//status maintenance calendar//EN")
     calendar.add("version", "2.0")
@@ -78,8 +79,8 @@ def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -
     # Transitions only for the years the events span (or the build's year): a short, still
     # complete VTIMEZONE. A calendar with no window still carries it: RFC 5545 requires at
     # least one component, and a subscriber's empty calendar must still parse.
-    first = min((e.decoded("dtstart") for e, _ in events), default=ctx.now).date()
-    last = max((e.decoded("dtend") for e, _ in events), default=ctx.now).date()
+    first = min((f["dtstart"] for f, _ in events), default=ctx.now).date()
+    last = max((f["dtend"] for f, _ in events), default=ctx.now).date()
     timezone = Timezone.from_tzid(ctx.content.organisation.timezone,
                                   first_date=date(first.year - 1, 1, 1),
                                   last_date=date(last.year + 2, 1, 1))
@@ -88,8 +89,8 @@ def _calendar(ctx: BuildContext, name: str, events: list[tuple[Event, bytes]]) -
     calendar.add_component(timezone)
     drawn = calendar.to_ical()
     if not drawn.endswith(END):  # not the layout expected: draw every event after all
-        for event, _ in events:
-            calendar.add_component(event)
+        for fields, _ in events:
+            calendar.add_component(_event(fields))
         return calendar.to_ical()
     return drawn[: -len(END)] + b"".join(data for _, data in events) + END
 
@@ -125,16 +126,16 @@ def produce_calendars(ctx: BuildContext) -> dict[str, bytes]:
                     key=lambda s: (s.start, s.id))
     folder = ctx.extras.get("cache")
     stored = Pack(folder / "calendar") if isinstance(folder, Path) else None
-    events: dict[str, tuple[Event, bytes]] = {}
+    events: dict[str, tuple[dict[str, Any], bytes]] = {}
     for state in states:
         fields = _fields(ctx, state, host)
-        event = _event(fields)
         key = _key(fields, content.organisation.timezone) if stored is not None else ""
         found = stored.get(key) if stored is not None else None
-        data = found.encode("utf-8") if isinstance(found, str) else event.to_ical()
+        # an icalendar Event only for an event not kept: making one was most of the cost
+        data = found.encode("utf-8") if isinstance(found, str) else _event(fields).to_ical()
         if stored is not None and not isinstance(found, str):
             stored.put(key, data.decode("utf-8"))
-        events[state.id] = (event, data)
+        events[state.id] = (fields, data)
     files = {calendar_path(): _calendar(ctx, f"{label}: planned maintenance",
                                         list(events.values()))}
     for service_id, service in content.services.items():
