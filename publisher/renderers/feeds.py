@@ -22,6 +22,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from ..cache import Pack, code_version, key_of
+from ..content.memory import config_salt
 from ..content.model import Message, ThreadKind
 from ..content.urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
 from ..text.markup import plain
@@ -156,20 +157,25 @@ def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEn
     return out
 
 
-def _key(ctx: BuildContext, spec: FeedSpec) -> str:
+def _key(ctx: BuildContext, spec: FeedSpec, salt: str) -> str:
     """A feed's key: the code version and everything the feed shows, as the inputs
     it is made from (each item's summary and HTML are functions of the message's summary
     and body under this code version, so those texts stand for them: cheaper than making
     them on every build only to find the feed unchanged)."""
     org = ctx.content.organisation
     shown = [org.name, org.base_url, spec.scope, spec.key, spec.title, spec.description,
-             _newest(ctx, spec).isoformat(),
-             [_inputs(ctx, m) for m in spec.messages]]
+             _newest(ctx, spec).isoformat(), salt,
+             [_inputs(ctx, m, salt) for m in spec.messages]]
     return key_of(code_version(), json.dumps(shown, sort_keys=True))
 
 
-def _inputs(ctx: BuildContext, message: Message) -> list[Any]:
-    """What ``_fields`` makes an item from."""
+def _inputs(ctx: BuildContext, message: Message, salt: str) -> list[Any]:
+    """What ``_fields`` makes an item from. With ``salt`` (every content file outside
+    ``messages/``: service names, the time zone), the message's fingerprint (its file's
+    bytes, place and id) stands for its own fields, and only its title, which comes from its
+    thread, is written out: dumping every body of every feed was most of the key's cost."""
+    if salt and message.fingerprint:
+        return [message.fingerprint, message_url(ctx, message), title_of(ctx, message)]
     services = []
     for service_id in message.meta.services:
         service = ctx.content.services.get(service_id)
@@ -198,6 +204,7 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     reuse = ctx.extras.get("reuse")
     stored = Pack(folder / "feeds") if isinstance(folder, Path) and callable(reuse) else None
     specs = feed_specs(ctx)
+    salt = (config_salt(ctx.content.root) or "") if stored is not None else ""
     shared = {m.id for spec in specs if spec.scope != "threads" for m in spec.messages}
     made: dict[str, dict[str, Any]] = {}
     entries: dict[str, FeedEntry] = {}
@@ -220,7 +227,7 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     for spec in specs:
         current.clear()
         current_entries.clear()
-        key = _key(ctx, spec) if stored is not None else ""
+        key = _key(ctx, spec, salt) if stored is not None else ""
         found = stored.get(key) if stored is not None and key else None
         paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
         if (callable(reuse) and isinstance(found, dict) and set(found) == paths
