@@ -55,6 +55,7 @@ from .renderers import BuildContext, stream_outputs
 from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
+from .status import ThreadState
 from .text import markup
 
 log = logging.getLogger("mkdocs.plugins.publisher")
@@ -229,7 +230,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
             return files
-        for page in self.model.pages():
+        self.dates = {}
+        for page in self.model.pages(self._kept_thread_page):
             self._add(files, File.generated(config, page.src_uri, content=""))
             self.pages[page.src_uri] = page
         self._link_pages(files)
@@ -334,11 +336,27 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             "timezone": self.model.ctx.content.organisation.timezone,
             "title": str(title), "meta": meta, "update_date": lastmod or get_build_date()})
 
+    def _kept_thread_page(self, state: ThreadState) -> SitePage | None:
+        """Under a dirty build, link a thread's page from the previous site by its thread key
+        (``PageCache.thread_page_key``), before its data is made; a stand-in page for it."""
+        if not self.dirty or self.pagecache is None or self.files is None:
+            return None
+        assert self.model is not None
+        path = urls.thread_path(state.thread)
+        uri = f"{path}index.md"
+        date = self.model.thread_lastmod(state) or get_build_date()
+        key = self.pagecache.thread_page_key(uri, state, date)
+        if key is None or not self.files.link(f"{path}index.html", key):
+            return None
+        self.linked.add(uri)
+        self.pagecache.adopt(uri, key)
+        self.dates[uri] = date
+        return SitePage(path, "", "thread.html")  # never drawn: mkdocs is told so below
+
     def _link_pages(self, files: Files) -> None:
         """Under a dirty build, link every page outside the nav that the previous site holds
         under its key, and tell mkdocs it is unmodified: then mkdocs skips reading and
         drawing it (``--dirty``), which was a third of a warm build."""
-        self.dates = {}
         if not self.dirty or self.pagecache is None or self.files is None:
             return
         assert self.model is not None
@@ -346,6 +364,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             if spec.path in NAV_PATHS:
                 continue  # the nav's own pages: drawn by mkdocs as always
             file = files.get_file_from_path(uri)
+            if uri in self.linked and file is not None:  # by its thread key, just now
+                file.is_modified = _unmodified  # type: ignore[method-assign]
+                continue
             shown = self._shown(spec)
             key = self._key(spec, shown)
             if file is None or not key or not self.files.link(file.dest_uri, key):
@@ -421,6 +442,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # (changed or gone) are deleted; new Markdown conversions are kept.
         if self.pagecache is not None:
             self.pagecache.blobs.prune()
+            self.pagecache.threads.save()
             if self.files is not None:  # the pages mkdocs wrote, for the next build to link
                 for dest, key in self.written:
                     self.files.remember(dest, key)

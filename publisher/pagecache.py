@@ -15,6 +15,16 @@ page a key made from everything its HTML depends on:
 
 A page found under its key is written as it was; any other is drawn and stored. Keys never
 repeat with different inputs, so nothing needs invalidating: a change makes new keys.
+
+Making a thread page's data only to compute its key was most of what a warm build did with
+thousands of unchanged threads. So each thread page's key is also kept under a *thread key*
+(``threads/``) made from what the page is made of, cheaply known: the fingerprint above,
+every file of the content outside ``messages/`` (``config_salt``: services, organisation,
+people, policy), the fingerprints of the thread's published messages (their bytes, places
+and ids), the thread's state (status, impacts, times, open), the page's sitemap date, and
+the instant and next change when the thread is open or carries a major incident's cascade
+plan. A thread key that finds a page key lets the page be linked from the previous site
+without making its data; else the page is made, keyed and drawn as any other.
 """
 
 from __future__ import annotations
@@ -28,8 +38,10 @@ import jinja2.meta
 from mkdocs.config.defaults import MkDocsConfig
 
 from . import templates
-from .cache import Blobs, cache_root, code_version, files_digest, key_of
+from .cache import Blobs, Pack, cache_root, code_version, files_digest, key_of
+from .content.memory import config_salt
 from .renderers.site import Page
+from .status import ThreadState
 
 NOW_VARIABLES = frozenset({"updated", "next_change"})
 """The page templates' names for the build instant and the next planned change after it."""
@@ -74,6 +86,10 @@ class PageCache:
                                   settings)
         self.shows_now: dict[str, bool] = {}
         self.keys: dict[str, str] = {}
+        salt = config_salt(content_root) if root is not None else None
+        self.salt = salt or ""
+        self.threads = Pack(root / "threads" if root is not None and salt else None)
+        self.thread_keys: dict[str, str] = {}
 
     def _shows_now(self, template: str) -> bool:
         """Whether a page template (or one it includes or imports) reads ``updated`` or
@@ -99,7 +115,36 @@ class PageCache:
         now = self.now if page.live and self._shows_now(page.template) else ""
         key = key_of(self.fingerprint, now, data)
         self.keys[page.src_uri] = key
+        thread_key = self.thread_keys.get(page.src_uri)
+        if thread_key:
+            self.threads.put(thread_key, key)
         return key
+
+    def thread_page_key(self, src_uri: str, state: ThreadState, lastmod: str) -> str | None:
+        """The key a thread's page had when last made from exactly these inputs (see the
+        module's docstring), or None; either way the page's key is kept under them."""
+        if self.threads.folder is None:
+            return None
+        published = state.published
+        clock = (state.open or any(m.meta.major_incident is not None for m in published))
+        shown = json.dumps([
+            src_uri, lastmod, self.now if clock else "", [m.fingerprint for m in published],
+            [state.status.value if state.status else None, sorted(
+                (k, v.value) for k, v in state.services.items()), state.impact.value,
+             state.start.isoformat(), state.expected_end.isoformat()
+             if state.expected_end else None, state.end.isoformat() if state.end else None,
+             state.open, state.active]])
+        if not all(m.fingerprint for m in published):
+            return None  # a message not read from a file (a preview's copy): never kept
+        thread_key = key_of("thread-page", self.fingerprint, self.salt, shown)
+        self.thread_keys[src_uri] = thread_key
+        found = self.threads.get(thread_key)
+        return found if isinstance(found, str) and len(found) == 64 else None
+
+    def adopt(self, src_uri: str, key: str) -> None:
+        """A page linked under the key its thread key found: known and kept as if made."""
+        self.keys[src_uri] = key
+        self.keep(src_uri)
 
     def has(self, src_uri: str) -> bool:
         """Whether a page is stored under its key (read and checked only when written)."""

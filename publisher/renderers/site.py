@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -197,12 +198,15 @@ class SiteModel:
 
     # ------------------------------------------------------------------ pages
 
-    def pages(self) -> list[Page]:
-        """Every page, in a stable order."""
-        prepare(m.body for state in self.report.threads.values() for m in state.published)
+    def pages(self, reuse: Callable[[ThreadState], Page | None] | None = None) -> list[Page]:
+        """Every page, in a stable order. ``reuse`` may answer for a thread's page with a
+        stand-in (a page kept from the previous site): then its data is never made."""
+        states = list(self.report.threads.values())
+        kept = {s.id: found for s in states if reuse and (found := reuse(s)) is not None}
+        prepare(m.body for s in states if s.id not in kept for m in s.published)
         pages = [self.home(), self.services_index()]
         pages += [self.service_page(sid) for sid in self.report.services]
-        pages += [self.thread_page(state) for state in self.report.threads.values()]
+        pages += [kept.get(state.id) or self.thread_page(state) for state in states]
         pages += self.history_pages()
         pages += self.news_pages()
         return pages
@@ -428,16 +432,21 @@ class SiteModel:
         message it shows (not the build time, which would mark every page changed on every
         build). Empty for a page that shows no message (it keeps the build's date)."""
         threads = self.report.threads
+        if page.template == "thread.html":
+            return self.thread_lastmod(threads[page.data["thread"]["id"]])
         if page.template == "service.html":
             states = self.by_service.get(page.data["service"]["id"], [])
-        elif page.template == "thread.html":
-            states = [threads[page.data["thread"]["id"]]]
         elif page.template in ("history_month.html", "news.html"):
             states = [threads[e["id"]] for e in page.data["entries"]]
         else:  # home, the services index and the history index show the latest of all
             states = list(threads.values())
         sent = [s.latest.send_at for s in states if s.latest.send_at is not None]
         return f"{self.ctx.content.local(max(sent)):%Y-%m-%d}" if sent else ""
+
+    def thread_lastmod(self, state: ThreadState) -> str:
+        """``lastmod`` of a thread's page, from the thread alone (a kept page has no data)."""
+        sent = state.latest.send_at
+        return f"{self.ctx.content.local(sent):%Y-%m-%d}" if sent is not None else ""
 
     # ------------------------------------------------------------------ render
 
