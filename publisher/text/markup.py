@@ -142,11 +142,14 @@ def prepare(texts: Iterable[str]) -> None:
 
 
 class _Helper:
-    """``python -m publisher.text.markup``: texts as JSON on stdin, their HTML on stdout."""
+    """``python -m publisher.text.markup``: texts as JSON on stdin; once it has read them
+    all, their HTML on stdout, one JSON string a line (read as it comes: never the whole
+    output in memory at once beside the texts made from it)."""
 
     def __init__(self, texts: list[str]) -> None:
         self.count = len(texts)
-        self.output: bytes | None = None
+        self.converted: list[str] = []
+        self.complete = False
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])]))
         try:
@@ -156,36 +159,42 @@ class _Helper:
         except OSError:
             self.process = None
             return
-        payload = json.dumps(texts).encode()
-        # communicate() feeds stdin and drains stdout together (no pipe fills up and stalls)
-        self.thread = threading.Thread(target=self._talk, args=(payload,), daemon=True)
+        self.thread = threading.Thread(target=self._talk, args=(json.dumps(texts).encode(),),
+                                       daemon=True)
         self.thread.start()
 
     def _talk(self, payload: bytes) -> None:
-        assert self.process is not None
+        process = self.process
+        assert process is not None and process.stdin is not None and process.stdout is not None
         try:
-            self.output, _ = self.process.communicate(payload, timeout=HELPER_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
+            # the helper writes nothing before it has read everything: no pipe can stall
+            process.stdin.write(payload)
+            process.stdin.close()
+            del payload
+            for line in process.stdout:
+                item = json.loads(line)
+                if not isinstance(item, str):
+                    return
+                self.converted.append(item)
+            self.complete = process.wait() == 0 and len(self.converted) == self.count
+        except (OSError, ValueError):
+            return
 
     def result(self) -> list[str] | None:
         """The HTML of each text in order, or None when the helper did not give exactly that."""
         if self.process is None:
             return None
-        self.thread.join()
-        if self.process.returncode != 0 or self.output is None:
+        self.thread.join(HELPER_TIMEOUT)
+        if self.thread.is_alive():  # hung: stopping it ends the thread's reading
+            self.process.kill()
+            self.thread.join()
+            self.process.wait()
             return None
-        try:
-            converted = json.loads(self.output)
-        except ValueError:
+        if not self.complete:
+            self.process.kill()
+            self.process.wait()
             return None
-        finally:
-            self.output = None  # tens of megabytes at 15,000 bodies: not kept twice
-        if (not isinstance(converted, list) or len(converted) != self.count
-                or not all(isinstance(item, str) for item in converted)):
-            return None
-        return converted
+        return self.converted
 
 
 HELPER_TIMEOUT = 600.0
@@ -217,4 +226,5 @@ def without_tags(text: str) -> str:
 
 
 if __name__ == "__main__":  # the helper process of ``prepare``
-    json.dump([convert(text) for text in json.load(sys.stdin)], sys.stdout)
+    for text in json.load(sys.stdin):
+        sys.stdout.write(json.dumps(convert(text)) + "\n")
