@@ -9,6 +9,7 @@ write, else by PyYAML (``yamlsource``), with the line of every field for precise
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -106,9 +107,18 @@ class ParsedCache:
     def key(self, text: str) -> str:
         return key_of(self.salt, text)
 
+    def put(self, key: str, entry: list[Any]) -> None:
+        """Keep an entry as its JSON text: kept as objects until the pack is saved, every
+        file's parsed front matter lived to the end of loading (160 MB at 15,000 files)."""
+        self.pack.put(key, json.dumps(entry, ensure_ascii=False))
+
     def get(self, key: str) -> Any:
         """The cached [data, lines, body, body line, clean] of the text of ``key``, or None."""
         found = self.pack.get(key) if self.enabled else None
+        try:
+            found = json.loads(found) if isinstance(found, str) else None
+        except ValueError:
+            return None
         if (isinstance(found, list) and len(found) == 5 and isinstance(found[0], dict)
                 and isinstance(found[1], dict) and isinstance(found[2], str)
                 and isinstance(found[3], int) and isinstance(found[4], bool)):
@@ -172,7 +182,7 @@ def parse_message(file: MessageFile, context: dict[str, Any], parsed_cache: Pars
         data, body, body_line, clean = parsed
         if parsed_cache.enabled and json_plain(data):  # a YAML date, say, is parsed every time
             lines = line_map(data)  # JSON keeps no line numbers: store them alongside
-            parsed_cache.pack.put(key, [data, lines, body, body_line, clean])
+            parsed_cache.put(key, [data, lines, body, body_line, clean])
     message_id = f"{thread_id}/{stem}" if stem else thread_id
     scanned = set()
     for field, reason in () if clean else scan_strings(data):  # control characters, anywhere
