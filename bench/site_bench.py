@@ -148,6 +148,7 @@ def cstate(root: Path, threads: list[tuple[str, str, list[str]]], theme: Path | 
         return "skipped: hugo is not on PATH"
     if theme is None or not theme.is_dir():
         return "skipped: give --cstate DIR (a checkout of github.com/cstate/cstate)"
+    shutil.rmtree(root, ignore_errors=True)  # a tree kept by an earlier run (--keep)
     issues = root / "content" / "issues"
     issues.mkdir(parents=True)
     for thread_id, title, bodies in threads:
