@@ -86,15 +86,23 @@ def to_html(text: str) -> str:
     A body appears on its thread page, in several feeds, the API and emails: it is converted
     and sanitized once, and (with the build cache) not again until its text, the code or a
     library's version changes."""
+    found = _known(text)
+    return found if found is not None else _remember(text, convert(text))
+
+
+def _key(text: str) -> str:
+    """A text's key in the build cache ("" when no cache is attached)."""
+    return key_of(code_version(), text) if _stored.folder is not None else ""
+
+
+def _known(text: str) -> str | None:
+    """A text's HTML if this build or the build cache already has it."""
     found = _memo.get(text)
-    if found is not None:
-        return found
-    key = key_of(code_version(), text) if _stored.folder is not None else ""
-    stored = _stored.get(key) if key else None
-    if isinstance(stored, str):
-        _memo[text] = stored
-        return stored
-    return _remember(text, convert(text), key)
+    if found is None and (key := _key(text)):
+        stored = _stored.get(key)
+        if isinstance(stored, str):
+            found = _memo[text] = stored
+    return found
 
 
 def convert(text: str) -> str:
@@ -104,9 +112,9 @@ def convert(text: str) -> str:
     return sanitize(converter.convert(text))
 
 
-def _remember(text: str, converted: str, key: str) -> str:
+def _remember(text: str, converted: str) -> str:
     _memo[text] = converted
-    if key:
+    if key := _key(text):
         _stored.put(key, converted)
     return converted
 
@@ -124,10 +132,7 @@ def prepare(texts: Iterable[str]) -> None:
     took 13 s of one core). A helper process (this module run as a program: the same code)
     converts part of them while this one converts the rest. Should the helper fail in any
     way, its texts are converted here when they are shown, as without it: only slower."""
-    todo = [text for text in dict.fromkeys(texts) if text not in _memo]
-    if _stored.folder is not None:
-        todo = [text for text in todo
-                if not isinstance(_stored.get(key_of(code_version(), text)), str)]
+    todo = [text for text in dict.fromkeys(texts) if _known(text) is None]
     if len(todo) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
         return
     share = todo[:int(len(todo) * HELPER_SHARE)]
@@ -137,8 +142,7 @@ def prepare(texts: Iterable[str]) -> None:
     converted = helper.result()
     if converted is not None:
         for text, html_text in zip(share, converted, strict=True):
-            _remember(text, html_text,
-                      key_of(code_version(), text) if _stored.folder is not None else "")
+            _remember(text, html_text)
 
 
 class _Helper:
