@@ -70,15 +70,16 @@ def test_a_later_build_with_a_new_thread_makes_only_what_may_differ(
 @pytest.mark.slow
 def test_a_preview_makes_its_thread_page_from_its_data(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A preview never links: its one thread page is always made from its data."""
+    """A preview shows a draft as published, so it never takes a page by thread key, even
+    when built into the very folder whose site holds that thread's page."""
     shutil.copytree(DEMO, tmp_path / "content")
-    content = tmp_path / "content"
+    content, site = tmp_path / "content", tmp_path / "site"
     monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    build(content, DEMO_NOW, tmp_path / "site")
+    build(content, DEMO_NOW, site)
     loaded, _ = load_content(content)
     assert loaded is not None
     message = next(iter(loaded.messages))
     made = made_pages(monkeypatch)
-    build(content, DEMO_NOW, tmp_path / "preview", preview=message)
+    build(content, DEMO_NOW, site, preview=message)
     assert made == [loaded.messages[message].thread_id]
