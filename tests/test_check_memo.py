@@ -106,3 +106,19 @@ def test_the_command_reports_the_same_twice(project: Path) -> None:
     assert first["messages"] and first["warnings"]
     assert run() == first
     assert list((project / "build" / ".cache" / "runs").glob("*.json"))
+
+
+def test_a_body_fault_is_reported_again_from_the_parsed_cache(project: Path) -> None:
+    """The body's findings are kept with the parsed file: a second load, served from
+    build/.cache/messages, reports the same fault at the same line."""
+    from publisher.content.limits import MAX_BRACKETS
+
+    content = project / "content"
+    path = next((content / MAJOR).glob("*.md"))
+    path.write_text(path.read_text() + "\n" + "[x] " * (MAX_BRACKETS + 1) + "\n")
+    runs = [publisher.check.check(content, DEMO_NOW) for _ in range(2)]
+    assert (project / "build" / ".cache" / "messages").exists()
+    found = [[(p.line, p.field, p.message) for p in run.problems if p.rule == "L-body"]
+             for run in runs]
+    assert len(found[0]) == 1 and found[0] == found[1]
+    assert found[0][0][0] == len(path.read_text().splitlines())

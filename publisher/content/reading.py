@@ -113,15 +113,19 @@ class ParsedCache:
         self.pack.put(key, json.dumps(entry, ensure_ascii=False))
 
     def get(self, key: str) -> Any:
-        """The cached [data, lines, body, body line, clean] of the text of ``key``, or None."""
+        """The cached [data, lines, body, body line, clean, body problems] of the text of
+        ``key``, or None."""
         found = self.pack.get(key) if self.enabled else None
         try:
             found = json.loads(found) if isinstance(found, str) else None
         except ValueError:
             return None
-        if (isinstance(found, list) and len(found) == 5 and isinstance(found[0], dict)
+        if (isinstance(found, list) and len(found) == 6 and isinstance(found[0], dict)
                 and isinstance(found[1], dict) and isinstance(found[2], str)
-                and isinstance(found[3], int) and isinstance(found[4], bool)):
+                and isinstance(found[3], int) and isinstance(found[4], bool)
+                and isinstance(found[5], list) and all(
+                    isinstance(p, list) and len(p) == 2 and isinstance(p[0], int)
+                    and isinstance(p[1], str) for p in found[5])):
             return found
         return None
 
@@ -174,15 +178,17 @@ def parse_message(file: MessageFile, context: dict[str, Any], parsed_cache: Pars
     cached = parsed_cache.get(key)
     lines: dict[str, int] = {}
     if cached is not None:
-        data, lines, body, body_line, clean = cached
+        data, lines, body, body_line, clean, faults = cached
     else:
         parsed = parse_text(text, source, out)
         if parsed is None:
             return None
         data, body, body_line, clean = parsed
+        # size, nesting, '[' per paragraph: the body alone decides, so kept with it
+        faults = [list(fault) for fault in body_problems(body, body_line)]
         if parsed_cache.enabled and json_plain(data):  # a YAML date, say, is parsed every time
             lines = line_map(data)  # JSON keeps no line numbers: store them alongside
-            parsed_cache.put(key, [data, lines, body, body_line, clean])
+            parsed_cache.put(key, [data, lines, body, body_line, clean, faults])
     message_id = f"{thread_id}/{stem}" if stem else thread_id
     scanned = set()
     for field, reason in () if clean else scan_strings(data):  # control characters, anywhere
@@ -191,7 +197,7 @@ def parse_message(file: MessageFile, context: dict[str, Any], parsed_cache: Pars
                 message_id=message_id)
         scanned.add(field)
     broken = bool(scanned)
-    for line, reason in body_problems(body, body_line):  # size, nesting, '[' per paragraph
+    for line, reason in faults:
         out.add(source, line, "(body)", reason, code="L-body", message_id=message_id)
         broken = True
     try:
