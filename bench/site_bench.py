@@ -58,23 +58,19 @@ MB = 1024  # ru_maxrss is in KiB on Linux
 
 def tree_rss(pid: int) -> int:
     """Memory (KiB) of a process and all its descendants now (0 once it is gone), as PSS:
-    pages shared between them are counted once, not once per process; a child between fork
-    and exec (the same command line as its parent) is its parent's pages, so not counted:
-    read one after the other, the two could count them twice."""
-    total, stack = 0, [(pid, b"")]
+    pages shared between them are counted once, not once per process. Every descendant
+    counts, a forked one too (the build's outputs worker): read one after the other just
+    after a fork, the two may briefly count some pages twice, which only ever overstates."""
+    total, stack = 0, [pid]
     while stack:
-        current, parent_command = stack.pop()
+        current = stack.pop()
         try:
-            with open(f"/proc/{current}/cmdline", "rb") as f:
-                command = f.read()
-            if command == parent_command:
-                continue  # forked, not yet exec'd: its pages are its parent's, read already
             with open(f"/proc/{current}/smaps_rollup", encoding="ascii",
                       errors="replace") as f:
                 total += next((int(line.split()[1]) for line in f
                                if line.startswith("Pss:")), 0)
             with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as f:
-                stack.extend((int(child), command) for child in f.read().split())
+                stack.extend(int(child) for child in f.read().split())
         except (OSError, ValueError):
             continue
     return total

@@ -153,6 +153,25 @@ class Pack:
         self.used[key[:2]].add(key)
         self.dirty.add(key[:2])
 
+    def forget_use(self) -> None:
+        """Start counting what is used afresh (a forked process reports only its own use)."""
+        for keys in self.used.values():
+            keys.clear()
+
+    def used_entries(self) -> dict[str, Any]:
+        """Every entry used or added since the count began, by key."""
+        return {key: self.shards[name][key] for name, keys in self.used.items()
+                for key in keys if key in self.shards[name]}
+
+    def take(self, entries: dict[str, Any]) -> None:
+        """Count ``entries`` (another process's ``used_entries``) as used here; an entry
+        not held, or held otherwise, is put."""
+        for key, value in entries.items():
+            if self._shard(key).get(key) == value:
+                self.used[key[:2]].add(key)
+            else:
+                self.put(key, value)
+
     def save(self) -> None:
         """Write the changed shards; a cache that cannot be written is only slower."""
         if self.folder is None:

@@ -50,8 +50,9 @@ from .content import urls
 from .content.preview import published_copy
 from .errors import PublisherError
 from .outdir import Reuse, Staging, output_problem
+from .outputs import Outputs, OutputsError
 from .pagecache import PageCache
-from .renderers import BuildContext, stream_outputs
+from .renderers import BuildContext
 from .renderers.feeds import alternate_links
 from .renderers.site import Page as SitePage
 from .renderers.site import SiteModel
@@ -99,6 +100,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         """The sitemap date of each page mkdocs skips (linked before it reads them)."""
         self.env: jinja2.Environment | None = None
         self.files: Reuse | None = None
+        self.outputs: Outputs | None = None
+        """Feeds, API, calendars…: written while mkdocs draws the pages (``outputs``)."""
         self.written: list[tuple[str, str]] = []
         """(file, page key) of each page mkdocs writes, for the manifest (``Reuse``)."""
         """Writes the non-page outputs and links unchanged files from the previous site."""
@@ -197,6 +200,9 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self.staging = None
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.outputs is not None:
+            self.outputs.abandon()
+            self.outputs = None
         if self.staging is not None:
             self.staging.abandon()
             self.staging = None
@@ -231,12 +237,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self.pages[page.src_uri] = page
             return files
         self.dates = {}
-        for page in self.model.pages(self._kept_thread_page):
-            self._add(files, File.generated(config, page.src_uri, content=""))
-            self.pages[page.src_uri] = page
-        self._link_pages(files)
-        # Written as they are made (thousands of feeds never all in memory), straight into
-        # the site folder; a file unchanged since the previous site is linked from it.
+        kept = self.model.keep(self._kept_thread_page)
+        # Once the bodies are converted, the other outputs are written while the pages are
+        # made and drawn: in a worker process where that is safe (``outputs``). Each is
+        # written as it is made (thousands of feeds never all in memory), straight into the
+        # site folder; a file unchanged since the previous site is linked from it.
         assert self.files is not None
         reuse = self.files
 
@@ -245,9 +250,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             return reuse.link(path, key)
 
         self.model.ctx.extras["reuse"] = link
-        for path, data in stream_outputs(self.model.ctx):
-            self._refuse(files, path)
-            reuse.write(path, data)
+        self.outputs = Outputs(self.model.ctx, reuse, lambda path: self._refuse(files, path))
+        self.outputs.start()
+        for page in self.model.pages(kept):
+            self._add(files, File.generated(config, page.src_uri, content=""))
+            self.pages[page.src_uri] = page
+        self._link_pages(files)
         project = templates.project_dir(self.model.ctx.content.root)
         for name in ASSETS:
             if files.get_file_from_path(f"assets/{name}") is None:  # docs_dir's copy wins
@@ -438,6 +446,12 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.outputs is not None:
+            outputs, self.outputs = self.outputs, None
+            try:
+                outputs.finish()
+            except OutputsError as exc:
+                raise PluginError(f"publisher: {exc}") from exc
         # Only a build that got this far tidies the cache: pages not drawn or reused in it
         # (changed or gone) are deleted; new Markdown conversions are kept.
         if self.pagecache is not None:

@@ -198,12 +198,21 @@ class SiteModel:
 
     # ------------------------------------------------------------------ pages
 
-    def pages(self, reuse: Callable[[ThreadState], Page | None] | None = None) -> list[Page]:
-        """Every page, in a stable order. ``reuse`` may answer for a thread's page with a
-        stand-in (a page kept from the previous site): then its data is never made."""
-        states = list(self.report.threads.values())
-        kept = {s.id: found for s in states if reuse and (found := reuse(s)) is not None}
+    def keep(self, reuse: Callable[[ThreadState], Page | None]) -> dict[str, Page]:
+        """The thread pages ``reuse`` answers for with a stand-in (a page kept from the
+        previous site), by thread id; the bodies every other thread page shows are then
+        converted ahead (``prepare``), on two cores when there are many."""
+        states = self.report.threads.values()
+        kept = {s.id: found for s in states if (found := reuse(s)) is not None}
         prepare(m.body for s in states if s.id not in kept for m in s.published)
+        return kept
+
+    def pages(self, kept: dict[str, Page] | None = None) -> list[Page]:
+        """Every page, in a stable order; a thread's page in ``kept`` (``keep``) is its
+        stand-in, whose data is never made."""
+        states = list(self.report.threads.values())
+        if kept is None:
+            kept = self.keep(lambda state: None)
         pages = [self.home(), self.services_index()]
         pages += [self.service_page(sid) for sid in self.report.services]
         pages += [kept.get(state.id) or self.thread_page(state) for state in states]

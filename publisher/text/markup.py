@@ -80,6 +80,23 @@ def save() -> None:
     _stored.save()
 
 
+def forget_use() -> None:
+    """In a forked process: count only the conversions it uses from now on (``used``)."""
+    _stored.forget_use()
+
+
+def used() -> dict[str, str]:
+    """The build cache's conversions this process used or made since ``forget_use``: a
+    forked process hands them to the one that saves the cache (``take``), else they would
+    be dropped from it as unused."""
+    return _stored.used_entries()
+
+
+def take(entries: dict[str, str]) -> None:
+    """Count another process's ``used`` conversions as this build's own."""
+    _stored.take({k: v for k, v in entries.items() if isinstance(v, str)})
+
+
 def to_html(text: str) -> str:
     """Render a message body (Markdown) to sanitized HTML, once per text per build.
 
