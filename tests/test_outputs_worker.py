@@ -1,7 +1,7 @@
-"""Feeds, API, calendars and the other non-page outputs are written by a forked worker while
-the pages are drawn (``publisher.outputs``): the same site as writing them in-process, the
-worker's files reach the manifest (the next build links them), and a worker that fails or
-dies fails the build with the previous site untouched."""
+"""On a rebuild, feeds, API, calendars and the other non-page outputs are written by a
+forked worker while the pages are drawn (``publisher.outputs``): the same site as writing
+them in-process, the worker's files reach the manifest (the next build links them), and a
+worker that fails or dies fails the build with the previous site untouched."""
 
 from __future__ import annotations
 
@@ -40,12 +40,17 @@ def test_the_worker_writes_the_same_site_as_this_process(
         return {"pid.txt": str(os.getpid()).encode()}
 
     extra_producer(monkeypatch, whose)
+    later = DEMO_NOW + timedelta(minutes=5)
     build(project / "content", DEMO_NOW, project / "forked")
+    # a cold build writes them here: a worker would copy most of this process's memory
+    assert (project / "forked" / "pid.txt").read_text() == str(os.getpid())
+    build(project / "content", later, project / "forked")  # over the previous site: forked
     assert (project / "forked" / "pid.txt").read_text() != str(os.getpid())  # a worker's
 
     monkeypatch.setattr(outputs, "_can_fork", lambda: False)
     shutil.rmtree(project / "cache")
     build(project / "content", DEMO_NOW, project / "here")
+    build(project / "content", later, project / "here")
     assert (project / "here" / "pid.txt").read_text() == str(os.getpid())
     assert differing(project / "forked", project / "here") == {"pid.txt"}
     assert any((project / "here" / "feeds").rglob("*.xml"))
@@ -98,9 +103,12 @@ def test_a_file_in_docs_dir_that_an_output_would_overwrite_is_refused_by_the_wor
     shutil.copy(REPO / "mkdocs.yml", config)
     static = project / "site_templates" / "static"
     static.mkdir(parents=True)
+    site = project / "site"
+    build(project / "content", DEMO_NOW, site, config_file=config)
+    before = (site / "banner.json").read_bytes()
     (static / "banner.json").write_text("{}")
-    with pytest.raises(BuildError):
-        build(project / "content", DEMO_NOW, project / "site", config_file=config)
+    with pytest.raises(BuildError):  # a rebuild: the worker refuses it
+        build(project / "content", DEMO_NOW + timedelta(minutes=5), site, config_file=config)
     assert any("banner.json is generated; remove it from docs_dir" in r.getMessage()
                for r in caplog.records)
-    assert not (project / "site").exists()
+    assert (site / "banner.json").read_bytes() == before
