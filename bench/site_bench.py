@@ -58,19 +58,26 @@ MB = 1024  # ru_maxrss is in KiB on Linux
 
 def tree_rss(pid: int) -> int:
     """Memory (KiB) of a process and all its descendants now (0 once it is gone), as PSS:
-    pages shared between them are counted once, not once per process. Every descendant
-    counts, a forked one too (the build's outputs worker): read one after the other just
-    after a fork, the two may briefly count some pages twice, which only ever overstates."""
-    total, stack = 0, [pid]
+    pages shared between them are counted once, not once per process. A child between fork
+    and exec (its parent's command line and name) is its parent's pages, so not counted:
+    read one after the other, the two could count them twice. The build's outputs worker
+    is forked and never exec'd, but names itself (``publisher-out``), so it counts."""
+    total, stack = 0, [(pid, b"")]
     while stack:
-        current = stack.pop()
+        current, parent = stack.pop()
         try:
+            with open(f"/proc/{current}/cmdline", "rb") as f:
+                command = f.read()
+            with open(f"/proc/{current}/comm", "rb") as f:
+                command += b"\0" + f.read()
+            if command == parent:
+                continue  # forked, not yet exec'd: its pages are its parent's, read already
             with open(f"/proc/{current}/smaps_rollup", encoding="ascii",
                       errors="replace") as f:
                 total += next((int(line.split()[1]) for line in f
                                if line.startswith("Pss:")), 0)
             with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as f:
-                stack.extend(int(child) for child in f.read().split())
+                stack.extend((int(child), command) for child in f.read().split())
         except (OSError, ValueError):
             continue
     return total

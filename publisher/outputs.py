@@ -120,6 +120,7 @@ def _work(outputs: Outputs, before: set[str], pipe: int) -> None:
     code = 1
     try:
         gc.disable()  # a short life: walking the parent's objects would copy their pages
+        _name("publisher-out")
         markup.forget_use()
         linked = outputs.reuse.linked
         try:
@@ -136,3 +137,9 @@ def _work(outputs: Outputs, before: set[str], pipe: int) -> None:
             writer.write(data)
     finally:
         os._exit(code)
+
+
+def _name(name: str) -> None:
+    """Name the worker for ``ps`` and ``top`` (Linux; elsewhere it keeps its parent's)."""
+    with contextlib.suppress(OSError), open("/proc/self/comm", "w", encoding="ascii") as comm:
+        comm.write(name)
