@@ -42,16 +42,19 @@ def start(root: Path, env: dict[str, str]) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
-def one_run(root: Path, rng: random.Random, marker: Path) -> tuple[int, str]:
-    """One send, killed at a random point (after a server's 250, or at a random moment), or
-    left to finish → (exit code, stderr)."""
+def one_run(root: Path, rng: random.Random, marker: Path, whole: float) -> tuple[int, str]:
+    """One send, killed at a random point (after a server's 250, or at a random moment
+    within ``whole``, the seconds a whole run took last), or left to finish → (exit code,
+    stderr)."""
     mode = rng.choice(["after-250", "timed", "finish"])
     env = dict(os.environ)
     marker.unlink(missing_ok=True)
     if mode == "after-250":
         env.update({PAUSE_HOOK: str(marker), PAUSE_AT: str(rng.randint(1, 14))})
     sender = start(root, env)
-    deadline = time.monotonic() + (rng.uniform(0.3, 1.8) if mode == "timed" else 60)
+    # a random moment of a run however fast this machine is (fixed seconds were after the
+    # end of most runs on a fast one, so nothing was killed)
+    deadline = time.monotonic() + (rng.uniform(0.1, 0.9) * whole if mode == "timed" else 60)
     while sender.poll() is None and time.monotonic() < deadline and not marker.exists():
         time.sleep(0.02)
     if sender.poll() is None:
@@ -85,7 +88,7 @@ def test_soak_random_kills_mixed_faults_changing_csv(demo_copy: Path, tmp_path: 
     marker = tmp_path / "paused"
     handler = Handler(refuse={BOUNCE: "550 5.1.1 no such user"})
     errors: list[str] = []
-    killed = 0
+    killed, whole = 0, 1.5
     with SmtpServer(handler) as server:
         point_at(demo_copy, server.port, batch_size=4)
         for _ in range(RUNS):
@@ -94,7 +97,10 @@ def test_soak_random_kills_mixed_faults_changing_csv(demo_copy: Path, tmp_path: 
             handler.max_rcpts = rng.choice([0, 3])
             handler.drop_for = {rng.choice(POOL)} if rng.random() < 0.4 else set()
             handler.refuse_times = {rng.choice(POOL): ["451 4.7.1 Greylisted"]}
-            code, err = one_run(demo_copy, rng, marker)
+            started = time.monotonic()
+            code, err = one_run(demo_copy, rng, marker, whole)
+            if code >= 0:  # not killed: a whole run
+                whole = time.monotonic() - started
             errors.append(err)
             killed += code == -signal.SIGKILL
             if rng.random() < 0.5:
