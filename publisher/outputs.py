@@ -84,9 +84,11 @@ class Outputs:
             report = json.loads(payload)
         except ValueError:
             report = None
-        if not isinstance(report, dict) or os.waitstatus_to_exitcode(status) != 0:
+        code = os.waitstatus_to_exitcode(status)
+        if not isinstance(report, dict) or code != 0:
             why = report.get("error") if isinstance(report, dict) else None
-            raise OutputsError(why or f"the outputs worker ended with status {status}")
+            ended = f"killed by signal {-code}" if code < 0 else f"with exit code {code}"
+            raise OutputsError(why or f"the outputs worker ended {ended}, before reporting")
         files, used, linked = report.get("files"), report.get("html"), report.get("linked")
         if not isinstance(files, dict) or not isinstance(used, dict) or not isinstance(
                 linked, int):

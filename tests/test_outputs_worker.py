@@ -1,68 +1,106 @@
 """On a rebuild, feeds, API, calendars and the other non-page outputs are written by a
 forked worker while the pages are drawn (``publisher.outputs``): the same site as writing
 them in-process, the worker's files reach the manifest (the next build links them), and a
-worker that fails or dies fails the build with the previous site untouched."""
+worker that fails or dies fails the build with the previous site untouched.
+
+Each build runs in a fresh process, as ``publisher build`` does: the worker is forked only
+from a process with no other thread, and this test process may hold a browser's."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from publisher import outputs, renderers
-from publisher.build import REPO, BuildError, build
-from publisher.renderers import BuildContext
+from publisher.build import REPO
 from tests.conftest import DEMO, DEMO_NOW
 from tests.test_build_cache import differing
 
 pytestmark = pytest.mark.slow
+LATER = DEMO_NOW + timedelta(minutes=5)
+
+BUILD = """
+import os, sys
+from datetime import datetime
+from pathlib import Path
+from publisher import outputs, renderers
+from publisher.build import BuildError, build
+
+def whose(ctx):
+    return {"pid.txt": str(os.getpid()).encode()}
+
+def failing(ctx):
+    yield "early.txt", b"written before the failure"
+    raise RuntimeError("the calendar could not be made")
+
+def dying(ctx):
+    os._exit(3)  # the worker is killed mid-way, reporting nothing
+
+extra, content, out, now, config = sys.argv[1:6]
+if extra != "none":
+    renderers.PRODUCERS.append(globals()[extra])
+if os.environ.get("TEST_NO_FORK"):
+    outputs._can_fork = lambda: False
+try:
+    build(Path(content), datetime.fromisoformat(now), Path(out), Path(config))
+except BuildError as exc:
+    sys.exit(f"build failed: {exc}")
+print(os.getpid())
+"""
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(DEMO, tmp_path / "content")
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    (tmp_path / "site_templates" / "static").mkdir(parents=True)  # its docs_dir
     monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     return tmp_path
 
 
-def extra_producer(monkeypatch: pytest.MonkeyPatch, produce: object) -> None:
-    monkeypatch.setattr(renderers, "PRODUCERS", [*renderers.PRODUCERS, produce])
+def run_build(project: Path, site: str, extra: str = "none", now: object = DEMO_NOW,
+              fork: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    if not fork:
+        env["TEST_NO_FORK"] = "1"
+    return subprocess.run(
+        [sys.executable, "-c", BUILD, extra, str(project / "content"), str(project / site),
+         str(now.isoformat()), str(project / "mkdocs.yml")],  # type: ignore[attr-defined]
+        capture_output=True, text=True, env=env, timeout=300)
 
 
-def test_the_worker_writes_the_same_site_as_this_process(
-        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def whose(ctx: BuildContext) -> dict[str, bytes]:
-        return {"pid.txt": str(os.getpid()).encode()}
+def test_the_worker_writes_the_same_site_as_this_process(project: Path) -> None:
+    first = run_build(project, "forked", "whose")
+    # a cold build writes them itself: a worker would copy most of its memory
+    assert first.returncode == 0, first.stderr
+    assert (project / "forked" / "pid.txt").read_text() == first.stdout.strip()
+    again = run_build(project, "forked", "whose", LATER)  # over the previous site: forked
+    assert again.returncode == 0, again.stderr
+    assert (project / "forked" / "pid.txt").read_text() != again.stdout.strip()
 
-    extra_producer(monkeypatch, whose)
-    later = DEMO_NOW + timedelta(minutes=5)
-    build(project / "content", DEMO_NOW, project / "forked")
-    # a cold build writes them here: a worker would copy most of this process's memory
-    assert (project / "forked" / "pid.txt").read_text() == str(os.getpid())
-    build(project / "content", later, project / "forked")  # over the previous site: forked
-    assert (project / "forked" / "pid.txt").read_text() != str(os.getpid())  # a worker's
-
-    monkeypatch.setattr(outputs, "_can_fork", lambda: False)
     shutil.rmtree(project / "cache")
-    build(project / "content", DEMO_NOW, project / "here")
-    build(project / "content", later, project / "here")
-    assert (project / "here" / "pid.txt").read_text() == str(os.getpid())
+    for now in (DEMO_NOW, LATER):
+        here = run_build(project, "here", "whose", now, fork=False)
+        assert here.returncode == 0, here.stderr
+    assert (project / "here" / "pid.txt").read_text() == here.stdout.strip()
     assert differing(project / "forked", project / "here") == {"pid.txt"}
     assert any((project / "here" / "feeds").rglob("*.xml"))
 
 
 def test_the_workers_files_are_linked_by_the_next_build(project: Path) -> None:
     site = project / "site"
-    build(project / "content", DEMO_NOW, site)
+    assert run_build(project, "site").returncode == 0
+    assert run_build(project, "site", now=LATER).returncode == 0  # the worker writes these
     feeds = sorted(p for p in (site / "feeds").rglob("*") if p.is_file())
     calendars = sorted(p for p in (site / "calendar").rglob("*") if p.is_file())
     before = {p: p.stat().st_ino for p in feeds + calendars}
-    build(project / "content", DEMO_NOW + timedelta(minutes=5), site)
+    assert run_build(project, "site", now=LATER + timedelta(minutes=5)).returncode == 0
     kept = [p for p, inode in before.items() if p.exists() and p.stat().st_ino == inode]
     # the manifest named them, so they were linked, not written again: a thread's feed and
     # a service's calendar do not change in five quiet minutes
@@ -70,45 +108,32 @@ def test_the_workers_files_are_linked_by_the_next_build(project: Path) -> None:
     assert any(p.parent.name == "threads" for p in kept)
 
 
-def failing(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
-    yield "early.txt", b"written before the failure"
-    raise RuntimeError("the calendar could not be made")
-
-
-def dying(ctx: BuildContext) -> dict[str, bytes]:
-    os._exit(3)  # the worker is killed mid-way, reporting nothing
-
-
-@pytest.mark.parametrize("producer", [failing, dying], ids=["raises", "dies"])
+@pytest.mark.parametrize("producer", ["failing", "dying"])
 def test_a_failed_worker_fails_the_build_and_keeps_the_previous_site(
-        project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-        producer: object) -> None:
+        project: Path, producer: str) -> None:
     site = project / "site"
-    build(project / "content", DEMO_NOW, site)
+    assert run_build(project, "site").returncode == 0
     listing = sorted(p.relative_to(site) for p in site.rglob("*"))
-    extra_producer(monkeypatch, producer)
-    with pytest.raises(BuildError, match="is unchanged"):
-        build(project / "content", DEMO_NOW + timedelta(minutes=5), site)
+    failed = run_build(project, "site", producer, LATER)
+    assert failed.returncode == 1
+    assert "build failed" in failed.stderr and "is unchanged" in failed.stderr
     # mkdocs logs a plugin's error and raises its own "Aborted"; the log says what broke
-    said = "the calendar could not be made" if producer is failing else "outputs worker ended"
-    assert any(said in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    said = "the calendar could not be made" if producer == "failing" else (
+        "the outputs worker ended with exit code 3")
+    assert f"publisher: {said}" in failed.stderr
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == listing
     assert not (site / "early.txt").exists()
     assert not [p for p in project.iterdir() if p.name.startswith(".site")]  # no staging left
 
 
 def test_a_file_in_docs_dir_that_an_output_would_overwrite_is_refused_by_the_worker(
-        project: Path, caplog: pytest.LogCaptureFixture) -> None:
-    config = project / "mkdocs.yml"
-    shutil.copy(REPO / "mkdocs.yml", config)
+        project: Path) -> None:
     static = project / "site_templates" / "static"
-    static.mkdir(parents=True)
     site = project / "site"
-    build(project / "content", DEMO_NOW, site, config_file=config)
+    assert run_build(project, "site").returncode == 0
     before = (site / "banner.json").read_bytes()
     (static / "banner.json").write_text("{}")
-    with pytest.raises(BuildError):  # a rebuild: the worker refuses it
-        build(project / "content", DEMO_NOW + timedelta(minutes=5), site, config_file=config)
-    assert any("banner.json is generated; remove it from docs_dir" in r.getMessage()
-               for r in caplog.records)
+    failed = run_build(project, "site", now=LATER)  # a rebuild: the worker refuses it
+    assert failed.returncode == 1
+    assert "banner.json is generated; remove it from docs_dir" in failed.stderr
     assert (site / "banner.json").read_bytes() == before
