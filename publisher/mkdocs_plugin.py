@@ -100,11 +100,11 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         """The sitemap date of each page mkdocs skips (linked before it reads them)."""
         self.env: jinja2.Environment | None = None
         self.files: Reuse | None = None
+        """Writes the non-page outputs and links unchanged files from the previous site."""
         self.outputs: Outputs | None = None
         """Feeds, API, calendars…: written while mkdocs draws the pages (``outputs``)."""
         self.written: list[tuple[str, str]] = []
         """(file, page key) of each page mkdocs writes, for the manifest (``Reuse``)."""
-        """Writes the non-page outputs and links unchanged files from the previous site."""
 
     # -- configuration: load and check the content once per build
 
