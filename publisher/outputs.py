@@ -64,7 +64,13 @@ class Outputs:
         # A page of memory either process writes to after the fork is copied; the collector
         # writes to every object it walks, so everything made so far is put out of its reach.
         gc.freeze()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process left for it: write them here, only slower
+            os.close(read)
+            os.close(write)
+            self.write_all()
+            return
         if pid == 0:  # the worker: write, report, and leave without running anything else
             os.close(read)
             _work(self, before, write)

@@ -46,6 +46,10 @@ if extra != "none":
     renderers.PRODUCERS.append(globals()[extra])
 if os.environ.get("TEST_NO_FORK"):
     outputs._can_fork = lambda: False
+if os.environ.get("TEST_FORK_FAILS"):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    os.fork = no_fork
 try:
     build(Path(content), datetime.fromisoformat(now), Path(out), Path(config))
 except BuildError as exc:
@@ -65,10 +69,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run_build(project: Path, site: str, extra: str = "none", now: object = DEMO_NOW,
-              fork: bool = True) -> subprocess.CompletedProcess[str]:
+              fork: bool = True, fork_fails: bool = False) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     if not fork:
         env["TEST_NO_FORK"] = "1"
+    if fork_fails:
+        env["TEST_FORK_FAILS"] = "1"
     return subprocess.run(
         [sys.executable, "-c", BUILD, extra, str(project / "content"), str(project / site),
          str(now.isoformat()), str(project / "mkdocs.yml")],  # type: ignore[attr-defined]
@@ -137,3 +143,11 @@ def test_a_file_in_docs_dir_that_an_output_would_overwrite_is_refused_by_the_wor
     assert failed.returncode == 1
     assert "banner.json is generated; remove it from docs_dir" in failed.stderr
     assert (site / "banner.json").read_bytes() == before
+
+
+def test_a_fork_that_fails_writes_the_outputs_here(project: Path) -> None:
+    assert run_build(project, "site").returncode == 0
+    again = run_build(project, "site", "whose", LATER, fork_fails=True)
+    assert again.returncode == 0, again.stderr
+    assert (project / "site" / "pid.txt").read_text() == again.stdout.strip()
+    assert any((project / "site" / "feeds").rglob("*.xml"))
