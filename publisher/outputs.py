@@ -18,16 +18,11 @@ worker that fails in any way fails the build, exactly as a failure here would.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import json
-import os
-import signal
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from .errors import PublisherError
+from .forked import Child, ForkError, can_fork
 from .outdir import Reuse
 from .renderers import BuildContext, stream_outputs
 from .text import markup
@@ -45,8 +40,7 @@ class Outputs:
         self.ctx = ctx
         self.reuse = reuse
         self.refuse = refuse
-        self.pid = 0
-        self.pipe = -1
+        self.child: Child | None = None
 
     def write_all(self) -> None:
         """Write them all here, one at a time (thousands of feeds never all in memory)."""
@@ -56,46 +50,31 @@ class Outputs:
 
     def start(self) -> None:
         """Write them in a worker when that is safe and worth it, else here and now."""
-        if not self.reuse.old or not _can_fork():  # old: the previous site's manifest
+        if self.reuse.old and can_fork():  # old: the previous site's manifest
+            self.child = Child.start(self._work, "publisher-out", "the outputs worker")
+        if self.child is None:  # no previous site, no fork, or the fork failed
             self.write_all()
-            return
-        read, write = os.pipe()
+
+    def _work(self) -> dict[str, Any]:
+        """The worker's share: write everything, and say what the parent must record."""
         before = set(self.reuse.new)
-        # A page of memory either process writes to after the fork is copied; the collector
-        # writes to every object it walks, so everything made so far is put out of its reach.
-        gc.freeze()
-        try:
-            pid = os.fork()
-        except OSError:  # no memory or process left for it: write them here, only slower
-            os.close(read)
-            os.close(write)
-            self.write_all()
-            return
-        if pid == 0:  # the worker: write, report, and leave without running anything else
-            os.close(read)
-            _work(self, before, write)
-        os.close(write)
-        self.pid, self.pipe = pid, read
+        linked = self.reuse.linked
+        markup.forget_use()
+        self.write_all()
+        return {"files": {p: e for p, e in self.reuse.new.items() if p not in before},
+                "linked": self.reuse.linked - linked, "html": markup.used()}
 
     def finish(self) -> None:
         """Wait for the worker and take back what it recorded; raises if it failed."""
-        if not self.pid:
+        child, self.child = self.child, None
+        if child is None:
             return
-        pid, pipe = self.pid, self.pipe
-        self.pid, self.pipe = 0, -1
-        with os.fdopen(pipe, "rb") as reader:
-            payload = reader.read()  # read first: a large report fills the pipe until read
-        _, status = os.waitpid(pid, 0)
         try:
-            report = json.loads(payload)
-        except ValueError:
-            report = None
-        code = os.waitstatus_to_exitcode(status)
-        if not isinstance(report, dict) or code != 0:
-            why = report.get("error") if isinstance(report, dict) else None
-            ended = f"killed by signal {-code}" if code < 0 else f"with exit code {code}"
-            raise OutputsError(why or f"the outputs worker ended {ended}, before reporting")
-        files, used, linked = report.get("files"), report.get("html"), report.get("linked")
+            report = child.result()
+        except ForkError as exc:
+            raise OutputsError(str(exc)) from exc
+        files, used, linked = (report.get("files"), report.get("html"), report.get("linked")
+                               ) if isinstance(report, dict) else (None, None, None)
         if not isinstance(files, dict) or not isinstance(used, dict) or not isinstance(
                 linked, int):
             raise OutputsError("the outputs worker's report is incomplete")
@@ -106,48 +85,6 @@ class Outputs:
     def abandon(self) -> None:
         """Stop a worker whose build failed elsewhere: what it wrote is discarded with the
         staging folder."""
-        if not self.pid:
-            return
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.waitpid(self.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(self.pipe)
-        self.pid, self.pipe = 0, -1
-
-
-def _can_fork() -> bool:
-    return (hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
-            and threading.active_count() == 1)
-
-
-def _work(outputs: Outputs, before: set[str], pipe: int) -> None:
-    """The worker's whole life. It never returns: ``os._exit`` skips the parent's exit
-    handlers, buffers and cleanups, which are not the worker's to run."""
-    code = 1
-    try:
-        gc.disable()  # a short life: walking the parent's objects would copy their pages
-        _name("publisher-out")
-        markup.forget_use()
-        linked = outputs.reuse.linked
-        try:
-            outputs.write_all()
-            reuse = outputs.reuse
-            report: dict[str, Any] = {
-                "files": {p: e for p, e in reuse.new.items() if p not in before},
-                "linked": reuse.linked - linked, "html": markup.used()}
-            code = 0
-        except Exception as exc:  # reported to the build, which fails with it
-            report = {"error": (str(exc) or repr(exc)).removeprefix("publisher: ")}
-        data = json.dumps(report).encode()
-        with os.fdopen(pipe, "wb") as writer:
-            writer.write(data)
-    finally:
-        os._exit(code)
-
-
-def _name(name: str) -> None:
-    """Name the worker for ``ps`` and ``top`` (Linux; elsewhere it keeps its parent's)."""
-    with contextlib.suppress(OSError), open("/proc/self/comm", "w", encoding="ascii") as comm:
-        comm.write(name)
+        child, self.child = self.child, None
+        if child is not None:
+            child.abandon()

@@ -45,7 +45,7 @@ extra, content, out, now, config = sys.argv[1:6]
 if extra != "none":
     renderers.PRODUCERS.append(globals()[extra])
 if os.environ.get("TEST_NO_FORK"):
-    outputs._can_fork = lambda: False
+    outputs.can_fork = lambda: False
 if os.environ.get("TEST_FORK_FAILS"):
     def no_fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")

@@ -1,0 +1,123 @@
+"""Work done on the second core: a forked child process that hands back its result.
+
+A build or a check is one Python process, so one core of two waits. Where a piece of work
+splits cleanly (a share of the message files to parse; half of the threads' policy rules;
+the outputs while pages are drawn), a child forked from this process does its share and
+sends back what it made through a pipe; the parent takes it when it needs it.
+
+The result travels pickled. A pickle can run code when it is loaded, which is why the build
+cache never holds one; this one is made by a copy of this very process, from objects it had
+built, and read only by the process that forked it, never stored: it is as trusted as this
+process's own memory.
+
+Forking is only safe in a process with no other thread (``mkdocs serve`` runs a server
+thread; a test may hold a browser's), and only worth it with a second core; ``can_fork``
+says so, and callers do the work themselves otherwise. Forking can also fail (no memory or
+process slot left): ``start`` then returns None and the caller does the work itself.
+A child that raises or dies is reported as ``ForkError``, which the caller turns into its
+own failure: the work is never silently half done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import PublisherError
+
+
+class ForkError(PublisherError):
+    """A forked child failed, died, or reported something unreadable."""
+
+
+def can_fork() -> bool:
+    """Whether forking is possible, safe (no other thread) and worth it (a second core)."""
+    return (hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+            and threading.active_count() == 1)
+
+
+class Child:
+    """A forked child running ``work``; ``result`` waits for it and returns what it returned."""
+
+    def __init__(self, pid: int, pipe: int, label: str) -> None:
+        self.pid, self.pipe, self.label = pid, pipe, label
+
+    @classmethod
+    def start(cls, work: Callable[[], Any], name: str, label: str) -> Child | None:
+        """Fork a child named ``name`` (for ``ps``; ``label`` in errors) to run ``work``;
+        None when the fork itself fails (do the work here instead)."""
+        read, write = os.pipe()
+        # A page of memory either process writes to after the fork is copied; the collector
+        # writes to every object it walks, so everything made so far is put out of its reach.
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return None
+        if pid == 0:
+            os.close(read)
+            _child(work, name, write)
+        os.close(write)
+        return cls(pid, read, label)
+
+    def result(self) -> Any:
+        """Wait for the child and return its result; raises ``ForkError`` if it failed."""
+        pid, pipe = self.pid, self.pipe
+        self.pid, self.pipe = 0, -1
+        with os.fdopen(pipe, "rb") as reader:
+            payload = reader.read()  # read first: a large report fills the pipe until read
+        _, status = os.waitpid(pid, 0)
+        try:
+            report = pickle.loads(payload)  # our own child's: see the module's docstring
+        except Exception:  # cut short: the child died while writing
+            report = None
+        code = os.waitstatus_to_exitcode(status)
+        if not isinstance(report, dict) or code != 0 or "result" not in report:
+            why = report.get("error") if isinstance(report, dict) else None
+            ended = f"killed by signal {-code}" if code < 0 else f"with exit code {code}"
+            raise ForkError(why or f"{self.label} ended {ended}, before reporting")
+        return report["result"]
+
+    def abandon(self) -> None:
+        """Stop a child whose work is no longer wanted."""
+        if not self.pid:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(self.pipe)
+        self.pid, self.pipe = 0, -1
+
+
+def _child(work: Callable[[], Any], name: str, pipe: int) -> None:
+    """The child's whole life. It never returns: ``os._exit`` skips the parent's exit
+    handlers, buffers and cleanups, which are not the child's to run."""
+    code = 1
+    try:
+        gc.disable()  # a short life: walking the parent's objects would copy their pages
+        _name(name)
+        try:
+            data = pickle.dumps({"result": work()}, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        except Exception as exc:  # reported to the parent, which fails with it
+            data = pickle.dumps({"error": (str(exc) or repr(exc)).removeprefix("publisher: ")})
+        with os.fdopen(pipe, "wb") as writer:
+            writer.write(data)
+    finally:
+        os._exit(code)
+
+
+def _name(name: str) -> None:
+    """Name the child for ``ps`` and ``top`` (Linux; elsewhere it keeps its parent's)."""
+    with contextlib.suppress(OSError), open("/proc/self/comm", "w", encoding="ascii") as comm:
+        comm.write(name[:15])
