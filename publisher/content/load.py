@@ -52,7 +52,7 @@ from .reading import (
     ParsedCache,
     Sources,
     message_id_of,
-    parse_message,
+    parse_messages,
     read_message,
     split_front_matter,
 )
@@ -264,11 +264,8 @@ def load_content(root: Path, memory: SettledMemory | None = None,
         and (file := read_message(parts, sources, parsed_cache, out)) is not None
     ]
     unread = _settled(read, memory, settled_at) if memory and settled_at else set()
-    parsed = [
-        result for file in read
-        if file.thread_id not in unread
-        and (result := parse_message(file, context, parsed_cache, out)) is not None
-    ]
+    parsed = parse_messages([file for file in read if file.thread_id not in unread], context,
+                            parsed_cache, out)
     parsed_cache.pack.save()
     if unread and any(joined in unread or (m.meta.workflow.reminder_of or "").split("/")[0]
                       in unread for m, joined in parsed):

@@ -581,6 +581,12 @@ class FrontMatter(Strict):
 # --------------------------------------------------------------------------- loaded content
 
 
+def parse_front(front: str) -> Any:
+    """A front matter's text, parsed again with its lines: only a problem's report needs
+    them, so they are not kept with a loaded message or in the build cache."""
+    return yamlfast.read(front, line_offset=1) or load_yaml(front, line_offset=1)
+
+
 @dataclass
 class Message:
     """One communication, resolved: front matter with inheritance applied, plus its place."""
@@ -616,8 +622,7 @@ class Message:
     def data(self) -> Any:
         """The front matter as parsed, with line numbers (``yamlsource.LineDict``)."""
         if self._data is None and self.front:
-            self._data = yamlfast.read(self.front, line_offset=1) or load_yaml(
-                self.front, line_offset=1)
+            self._data = parse_front(self.front)
         return self._data
 
     def wrote(self, name: str) -> bool:
