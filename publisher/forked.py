@@ -42,6 +42,15 @@ def can_fork() -> bool:
             and threading.active_count() == 1)
 
 
+def resident() -> int | None:
+    """This process's resident memory in bytes now (Linux); None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Child:
     """A forked child running ``work``; ``result`` waits for it and returns what it returned."""
 

@@ -7,12 +7,13 @@ so unchanged files are still linked from the previous site) while this process g
 drawing pages; ``finish`` waits for it and takes back what it recorded: the files it wrote or
 linked (for the manifest) and the Markdown conversions it used (for the build cache).
 
-Only a rebuild over a previous site (a warm build) forks. A worker shares this process's
-memory only until either writes to it, and every object it reads has its reference count
-written: a cold build's worker reads all of the content and so copied most of it (a
-5,000-thread build went from 325 MB to 460 MB, past its 400 MB budget, to save 3 s of 20).
-Forking is also safe only in a process with no other thread (``mkdocs serve`` runs a server
-thread, so serve writes them here, as does a machine without ``fork`` or with one core). A
+A rebuild over a previous site (a warm build) forks, and so does a first build that holds
+little memory yet. A worker shares this process's memory only until either writes to it,
+and every object it reads has its reference count written: a first build's worker reads all
+of the content and so copies most of it (a 5,000-thread build went from 325 MB to 460 MB,
+past its 400 MB budget, to save 3 s of 20), hence ``COLD_FORK_UNDER``. Forking is also safe
+only in a process with no other thread (``mkdocs serve`` runs a server thread, so serve
+writes them here, as does a machine without ``fork`` or with one core). A
 worker that fails in any way fails the build, exactly as a failure here would.
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import PublisherError
-from .forked import Child, ForkError, can_fork
+from .forked import Child, ForkError, can_fork, resident
 from .outdir import Reuse
 from .renderers import BuildContext, stream_outputs
 from .text import markup
@@ -30,6 +31,17 @@ from .text import markup
 
 class OutputsError(PublisherError):
     """A non-page output could not be made or written."""
+
+
+COLD_FORK_UNDER = 200 * 2**20
+"""A first build forks its worker only while it holds less memory than this. The worker
+reads all of the content, so it may copy up to what the build holds: under 200 MB the two
+stay within the 400 MB budgeted for a build of 15,000 messages."""
+
+
+def _small() -> bool:
+    held = resident()
+    return held is not None and held < COLD_FORK_UNDER
 
 
 class Outputs:
@@ -50,7 +62,7 @@ class Outputs:
 
     def start(self) -> None:
         """Write them in a worker when that is safe and worth it, else here and now."""
-        if self.reuse.old and can_fork():  # old: the previous site's manifest
+        if (self.reuse.old or _small()) and can_fork():  # old: the previous site's manifest
             self.child = Child.start(self._work, "publisher-out", "the outputs worker")
         if self.child is None:  # no previous site, no fork, or the fork failed
             self.write_all()
