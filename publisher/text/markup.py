@@ -22,6 +22,7 @@ import nh3
 
 from ..cache import PACKAGE, Pack, code_version, key_of
 from ..content.safety import TAG_RE
+from ..forked import Child, ForkError, can_fork
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -139,27 +140,45 @@ def _remember(text: str, converted: str) -> str:
 PARALLEL_MIN = 500
 """Texts to convert below which a helper process is not worth starting (about 0.3 s)."""
 HELPER_SHARE = 0.45
-"""The helper's part of the texts: a little less than half, since it starts later."""
+"""The helper process's part of the texts: a little less than half, since it starts later
+(a forked child starts at once, and takes half)."""
 
 
 def prepare(texts: Iterable[str]) -> None:
     """Convert ahead the texts a build will show, on two cores when there are many.
 
     Python-Markdown was the largest cost of a cold build (a millisecond a body: 15,000 bodies
-    took 13 s of one core). A helper process (this module run as a program: the same code)
-    converts part of them while this one converts the rest. Should the helper fail in any
-    way, its texts are converted here when they are shown, as without it: only slower."""
+    took 13 s of one core). Half of them go to a child forked from this process
+    (``forked``) while this one converts the rest; where forking is not safe (another
+    thread runs, as under ``mkdocs serve``), a helper process (this module run as a program:
+    the same code) takes a little less than half. Should either fail in any way, its texts
+    are converted here when they are shown, as without it: only slower."""
     todo = [text for text in dict.fromkeys(texts) if _known(text) is None]
     if len(todo) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
         return
-    share = todo[:int(len(todo) * HELPER_SHARE)]
-    helper = _Helper(share)
+    child = None
+    if can_fork():  # a copy of this process: no start-up, texts already in memory
+        share = todo[:len(todo) // 2]
+        child = Child.start(lambda: [convert(text) for text in share], "publisher-md",
+                            "the Markdown worker")
+    if child is None:  # another thread runs (mkdocs serve), or the fork failed
+        share = todo[:int(len(todo) * HELPER_SHARE)]
+    helper = _Helper(share) if child is None else None
     for text in todo[len(share):]:
         to_html(text)
-    converted = helper.result()
-    if converted is not None:
+    converted = helper.result() if helper is not None else _forked(child)
+    if converted is not None and len(converted) == len(share):
         for text, html_text in zip(share, converted, strict=True):
             _remember(text, html_text)
+
+
+def _forked(child: Child | None) -> list[str] | None:
+    """What a forked worker converted; None (convert here when shown) if it failed."""
+    try:
+        converted = child.result() if child is not None else None
+    except ForkError:
+        return None
+    return converted if isinstance(converted, list) else None
 
 
 class _Helper:
