@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, Severity, relpath
+from . import yamlfast
 from .config import (
     CONFIG_FILES,
     OPTIONAL_FILES,
@@ -267,6 +268,7 @@ def load_content(root: Path, memory: SettledMemory | None = None,
     parsed = parse_messages([file for file in read if file.thread_id not in unread], context,
                             parsed_cache, out)
     parsed_cache.pack.save()
+    yamlfast.forget()
     if unread and any(joined in unread or (m.meta.workflow.reminder_of or "").split("/")[0]
                       in unread for m, joined in parsed):
         return load_content(root, memory)  # a message refers into a thread left unread
