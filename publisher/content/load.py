@@ -46,6 +46,7 @@ from .model import (
     Thread,
     ThreadKind,
     Window,
+    compact,
 )
 from .reading import (
     LAYOUT_HINT,
@@ -119,6 +120,7 @@ def _inherit(messages: list[Message]) -> None:
             if update:
                 meta = meta.model_copy(update=update)
                 message.meta = meta
+        compact(meta)
         latest = meta
         if message.approved:
             approved = meta
