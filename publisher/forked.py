@@ -26,7 +26,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .errors import PublisherError
@@ -106,6 +106,18 @@ class Child:
         with contextlib.suppress(OSError):
             os.close(self.pipe)
         self.pid, self.pipe = 0, -1
+
+
+@contextlib.contextmanager
+def stopped_on_failure(child: Child | None) -> Iterator[None]:
+    """Stop ``child`` if the block (this process's own share) raises: its result will never
+    be taken, and it must not outlive the failure."""
+    try:
+        yield
+    except BaseException:
+        if child is not None:
+            child.abandon()
+        raise
 
 
 def _child(work: Callable[[], Any], name: str, pipe: int) -> None:

@@ -114,3 +114,29 @@ def test_a_child_that_dies_has_its_share_done_here(content: Path, tmp_path: Path
     dies = run_check("dies", content, tmp_path / "cache-dies")
     assert {"publisher-load", "publisher-policy"} <= set(dies["started"])  # type: ignore[arg-type]
     assert dies["runs"] == one["runs"]
+
+
+STOP = """
+import os, time
+from publisher.forked import Child, stopped_on_failure
+
+child = Child.start(lambda: time.sleep(60), "test-child", "the test child")
+pid = child.pid
+try:
+    with stopped_on_failure(child):
+        raise RuntimeError("this process's share failed")
+except RuntimeError:
+    pass
+try:
+    os.kill(pid, 0)
+    print("still running")
+except ProcessLookupError:
+    print("stopped")
+"""
+
+
+def test_a_child_does_not_outlive_a_failure_of_this_process() -> None:
+    done = subprocess.run([sys.executable, "-c", STOP], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped"

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from ..cache import Pack, cache_root, code_version, key_of
 from ..errors import Problem, relpath
-from ..forked import Child, ForkError, can_fork
+from ..forked import Child, ForkError, can_fork, stopped_on_failure
 from . import yamlfast
 from .config import ID_RE, Collector, validation_problems, yaml_reason
 from .limits import body_problems, file_problem
@@ -235,7 +235,8 @@ def parse_messages(files: list[MessageFile], context: dict[str, Any], parsed_cac
     share = int(len(files) * CHILD_SHARE) if len(files) >= FORK_AT and can_fork() else 0
     child = Child.start(lambda: _parse_share(files[:share], context, parsed_cache),
                         "publisher-load", "the loading worker") if share else None
-    parsed = _parse_all(files[share if child else 0:], context, parsed_cache, out)
+    with stopped_on_failure(child):
+        parsed = _parse_all(files[share if child else 0:], context, parsed_cache, out)
     if child is None:
         return parsed
     try:

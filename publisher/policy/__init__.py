@@ -20,7 +20,7 @@ from datetime import datetime
 from ..content.memory import SettledMemory
 from ..content.model import Content, Message, Thread
 from ..errors import ContentError, Problem, Severity
-from ..forked import Child, ForkError, can_fork
+from ..forked import Child, ForkError, can_fork, stopped_on_failure
 from . import (
     approvers,
     audience,
@@ -112,7 +112,8 @@ def _evaluate(content: Content, policy: Policy, now: datetime, memory: SettledMe
     share = len(threads) // 2 if len(threads) >= FORK_AT and can_fork() else 0
     child = Child.start(lambda: _rules(content, policy, now, threads[:share]),
                         "publisher-policy", "the policy worker") if share else None
-    problems = _rules(content, policy, now, threads[share if child else 0:])
+    with stopped_on_failure(child):
+        problems = _rules(content, policy, now, threads[share if child else 0:])
     if child is not None:
         try:
             problems = child.result() + problems

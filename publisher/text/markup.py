@@ -22,7 +22,7 @@ import nh3
 
 from ..cache import PACKAGE, Pack, code_version, key_of
 from ..content.safety import TAG_RE
-from ..forked import Child, ForkError, can_fork
+from ..forked import Child, ForkError, can_fork, stopped_on_failure
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -164,8 +164,9 @@ def prepare(texts: Iterable[str]) -> None:
     if child is None:  # another thread runs (mkdocs serve), or the fork failed
         share = todo[:int(len(todo) * HELPER_SHARE)]
     helper = _Helper(share) if child is None else None
-    for text in todo[len(share):]:
-        to_html(text)
+    with stopped_on_failure(child):
+        for text in todo[len(share):]:
+            to_html(text)
     converted = helper.result() if helper is not None else _forked(child)
     if converted is not None and len(converted) == len(share):
         for text, html_text in zip(share, converted, strict=True):
