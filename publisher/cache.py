@@ -23,9 +23,7 @@ import contextlib
 import hashlib
 import json
 import os
-import queue
 import tempfile
-import threading
 from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
@@ -195,8 +193,6 @@ class Blobs:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.used: set[str] = set()
-        self.queue: queue.Queue[tuple[str, bytes] | None] | None = None
-        self.writer: threading.Thread | None = None
 
     def path(self, key: str) -> Path:
         assert self.folder is not None
@@ -223,34 +219,6 @@ class Blobs:
         self.used.add(key)
         with contextlib.suppress(OSError):
             write_atomic(self.path(key), seal(payload))
-
-    def put_later(self, key: str, payload: bytes) -> None:
-        """``put``, written by a background thread. A build stores every page it draws, and
-        each file cost it 0.2–0.4 ms of waiting on the file system: the thread waits instead
-        (the wait releases the interpreter lock) while the build draws the next page.
-        ``flush`` waits for the writes and ends the thread."""
-        if self.folder is None:
-            return
-        self.used.add(key)
-        if self.queue is None or self.writer is None:
-            self.queue = queue.Queue(maxsize=64)  # a few pages ahead at most
-            self.writer = threading.Thread(target=self._write_queued, args=(self.queue,),
-                                           name="publisher-blobs", daemon=True)
-            self.writer.start()
-        self.queue.put((key, payload))
-
-    def _write_queued(self, pending: queue.Queue[tuple[str, bytes] | None]) -> None:
-        while (item := pending.get()) is not None:
-            with contextlib.suppress(Exception):  # never stop early: put would wait forever
-                write_atomic(self.path(item[0]), seal(item[1]))
-
-    def flush(self) -> None:
-        """Wait for every ``put_later`` write, then end the writer thread (a process with
-        another thread running may not fork: ``forked.can_fork``)."""
-        if self.queue is not None and self.writer is not None:
-            self.queue.put(None)
-            self.writer.join()
-        self.queue = self.writer = None
 
     def prune(self) -> None:
         """Delete entries not used by this build (pages that changed or went away)."""

@@ -200,8 +200,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             self.staging = None
 
     def on_build_error(self, *, error: Exception) -> None:
-        if self.pagecache is not None:
-            self.pagecache.blobs.flush()
         if self.outputs is not None:
             self.outputs.abandon()
             self.outputs = None
@@ -457,7 +455,6 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # Only a build that got this far tidies the cache: pages not drawn or reused in it
         # (changed or gone) are deleted; new Markdown conversions are kept.
         if self.pagecache is not None:
-            self.pagecache.blobs.flush()  # every page stored before the unused are deleted
             self.pagecache.blobs.prune()
             self.pagecache.threads.save()
             if self.files is not None:  # the pages mkdocs wrote, for the next build to link

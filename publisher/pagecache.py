@@ -167,4 +167,4 @@ class PageCache:
     def put(self, src_uri: str, html: str) -> None:
         key = self.keys.get(src_uri)
         if key:
-            self.blobs.put_later(key, html.encode("utf-8", errors="xmlcharrefreplace"))
+            self.blobs.put(key, html.encode("utf-8", errors="xmlcharrefreplace"))

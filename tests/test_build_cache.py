@@ -419,24 +419,3 @@ def test_mkdocs_serve_rebuilds_from_the_cache(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def test_pages_are_stored_by_a_writer_thread_that_ends_with_the_build(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stored pages are written in the background while the next page is drawn; all of them
-    are in the cache when the build returns, and no writer thread outlives it (a process
-    with a thread left running could no longer fork its workers)."""
-    import threading
-
-    from publisher.build import build as build_here
-
-    monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    shutil.copytree(DEMO, tmp_path / "content")
-    build_here(tmp_path / "content", DEMO_NOW, tmp_path / "site", REPO / "mkdocs.yml")
-    assert "publisher-blobs" not in [t.name for t in threading.enumerate()]
-    stored = [p for p in (tmp_path / "cache" / "pages").rglob("*")
-              if p.is_file() and not p.name.startswith(".")]
-    assert all(cache.unseal(p.read_bytes()) for p in stored)
-    pages = list((tmp_path / "site").rglob("index.html"))
-    assert len(stored) >= len(pages) - 5 > 50  # every page but the few never stored
