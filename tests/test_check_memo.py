@@ -122,3 +122,24 @@ def test_a_body_fault_is_reported_again_from_the_parsed_cache(project: Path) -> 
              for run in runs]
     assert len(found[0]) == 1 and found[0] == found[1]
     assert found[0][0][0] == len(path.read_text().splitlines())
+
+
+def test_a_cached_file_with_many_refused_characters_is_parsed_again_once(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parsed cache keeps no lines: a file served from it that has problems is parsed
+    again for their lines, once however many problems it has (never once per problem)."""
+    from publisher.content import reading
+
+    content = project / "content"
+    path = next((content / MAJOR).glob("*.md"))
+    items = ", ".join(f'"topic{i}\\u0007"' for i in range(40))
+    path.write_text(path.read_text().replace("---\n", f"---\ncategories: [{items}]\n", 1))
+    first = publisher.check.check(content, DEMO_NOW)
+    parses: list[str] = []
+    real = reading.parse_front
+    monkeypatch.setattr(reading, "parse_front", lambda front: parses.append(front) or real(front))
+    second = publisher.check.check(content, DEMO_NOW)  # served from build/.cache/messages
+    found = [[(p.line, p.field) for p in run.problems if p.rule == "L-text"]
+             for run in (first, second)]
+    assert len(found[0]) == 40 and found[0] == found[1]
+    assert len(parses) == 1

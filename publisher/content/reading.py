@@ -190,8 +190,10 @@ def parse_message(file: MessageFile, context: dict[str, Any], parsed_cache: Pars
             parsed_cache.put(key, [data, body, body_line, clean, faults])
     message_id = f"{thread_id}/{stem}" if stem else thread_id
     scanned = set()
-    for field, reason in () if clean else scan_strings(data):  # control characters, anywhere
-        out.add(source, line_of(lines_of(data, text), field, 2), field, reason, code="L-text",
+    unsafe = [] if clean else list(scan_strings(data))  # control characters, anywhere
+    lines = lines_of(data, text) if unsafe else {}  # once: the text may be parsed again
+    for field, reason in unsafe:
+        out.add(source, line_of(lines, field, 2), field, reason, code="L-text",
                 message_id=message_id)
         scanned.add(field)
     broken = bool(scanned)
@@ -201,7 +203,7 @@ def parse_message(file: MessageFile, context: dict[str, Any], parsed_cache: Pars
     try:
         meta = FrontMatter.model_validate(data, context=context)
     except ValidationError as exc:
-        validation_problems(exc, FrontMatter, source, lines_of(data, text), 2, out,
+        validation_problems(exc, FrontMatter, source, lines or lines_of(data, text), 2, out,
                             message_id, scanned)
         return None
     if broken:
