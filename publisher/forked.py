@@ -3,7 +3,7 @@
 A build or a check is one Python process, so one core of two waits. Where a piece of work
 splits cleanly (a share of the message files to parse; half of the threads' policy rules;
 the outputs while pages are drawn), a child forked from this process does its share and
-sends back what it made through a pipe; the parent takes it when it needs it.
+sends back what it made (through an unnamed temporary file); the parent takes it when it needs it.
 
 The result travels pickled. A pickle can run code when it is loaded, which is why the build
 cache never holds one; this one is made by a copy of this very process, from objects it had
@@ -25,9 +25,10 @@ import gc
 import os
 import pickle
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from .errors import PublisherError
 
@@ -54,46 +55,50 @@ def resident() -> int | None:
 class Child:
     """A forked child running ``work``; ``result`` waits for it and returns what it returned."""
 
-    def __init__(self, pid: int, pipe: int, label: str) -> None:
-        self.pid, self.pipe, self.label = pid, pipe, label
+    def __init__(self, pid: int, report: IO[bytes], label: str) -> None:
+        self.pid, self.report, self.label = pid, report, label
 
     @classmethod
     def start(cls, work: Callable[[], Any], name: str, label: str) -> Child | None:
         """Fork a child named ``name`` (for ``ps``; ``label`` in errors) to run ``work``;
         None when the fork itself fails (do the work here instead)."""
-        read, write = os.pipe()
+        # The child writes its result to an unnamed temporary file and exits: through a
+        # pipe it would wait, holding all its memory, until this process came to read.
+        # (Not a ``with``: it stays open until ``result`` or ``abandon``.)
+        try:
+            report = tempfile.TemporaryFile(prefix="publisher-")  # noqa: SIM115
+        except OSError:  # no writable temporary folder: do the work here
+            return None
         # A page of memory either process writes to after the fork is copied; the collector
         # writes to every object it walks, so everything made so far is put out of its reach.
         gc.freeze()
         try:
             pid = os.fork()
         except OSError:
-            os.close(read)
-            os.close(write)
+            report.close()
             return None
         if pid == 0:
-            os.close(read)
-            _child(work, name, write)
-        os.close(write)
-        return cls(pid, read, label)
+            _child(work, name, report.fileno())
+        return cls(pid, report, label)
 
     def result(self) -> Any:
         """Wait for the child and return its result; raises ``ForkError`` if it failed."""
-        pid, pipe = self.pid, self.pipe
-        self.pid, self.pipe = 0, -1
-        with os.fdopen(pipe, "rb") as reader:
-            payload = reader.read()  # read first: a large report fills the pipe until read
+        pid, report = self.pid, self.report
+        self.pid = 0
         _, status = os.waitpid(pid, 0)
+        with report:
+            report.seek(0)
+            payload = report.read()
         try:
-            report = pickle.loads(payload)  # our own child's: see the module's docstring
+            found = pickle.loads(payload)  # our own child's: see the module's docstring
         except Exception:  # cut short: the child died while writing
-            report = None
+            found = None
         code = os.waitstatus_to_exitcode(status)
-        if not isinstance(report, dict) or code != 0 or "result" not in report:
-            why = report.get("error") if isinstance(report, dict) else None
+        if not isinstance(found, dict) or code != 0 or "result" not in found:
+            why = found.get("error") if isinstance(found, dict) else None
             ended = f"killed by signal {-code}" if code < 0 else f"with exit code {code}"
             raise ForkError(why or f"{self.label} ended {ended}, before reporting")
-        return report["result"]
+        return found["result"]
 
     def abandon(self) -> None:
         """Stop a child whose work is no longer wanted."""
@@ -103,9 +108,8 @@ class Child:
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(self.pipe)
-        self.pid, self.pipe = 0, -1
+        self.report.close()
+        self.pid = 0
 
 
 @contextlib.contextmanager
@@ -120,7 +124,7 @@ def stopped_on_failure(child: Child | None) -> Iterator[None]:
         raise
 
 
-def _child(work: Callable[[], Any], name: str, pipe: int) -> None:
+def _child(work: Callable[[], Any], name: str, report: int) -> None:
     """The child's whole life. It never returns: ``os._exit`` skips the parent's exit
     handlers, buffers and cleanups, which are not the child's to run."""
     code = 1
@@ -132,7 +136,7 @@ def _child(work: Callable[[], Any], name: str, pipe: int) -> None:
             code = 0
         except Exception as exc:  # reported to the parent, which fails with it
             data = pickle.dumps({"error": (str(exc) or repr(exc)).removeprefix("publisher: ")})
-        with os.fdopen(pipe, "wb") as writer:
+        with os.fdopen(report, "wb") as writer:
             writer.write(data)
     finally:
         os._exit(code)

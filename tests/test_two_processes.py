@@ -140,3 +140,30 @@ def test_a_child_does_not_outlive_a_failure_of_this_process() -> None:
                           env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=30, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "stopped"
+
+
+EXITS = """
+import time
+from publisher.forked import Child
+
+child = Child.start(lambda: b"x" * 4_000_000, "publisher-test", "a test child")
+assert child is not None
+for _ in range(600):  # up to a minute: the child must end without this process reading
+    with open(f"/proc/{child.pid}/stat") as stat:
+        if stat.read().rpartition(")")[2].split()[0] == "Z":  # exited, not yet waited for
+            break
+    time.sleep(0.1)
+else:
+    child.abandon()
+    raise SystemExit("the child waited for its result to be read")
+print(len(child.result()))
+"""
+
+
+def test_a_child_ends_as_soon_as_its_work_is_done() -> None:
+    """A child that has finished holds no memory while the parent is still busy: it leaves
+    a large result behind and exits, rather than waiting for the parent to read it."""
+    done = subprocess.run([sys.executable, "-c", EXITS], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "4000000"
