@@ -188,11 +188,20 @@ class Pack:
 
 
 class Blobs:
-    """Whole files (rendered pages), one sealed file per key."""
+    """Whole files (rendered pages), one file per key, each checked when read against the
+    SHA-256 kept for it (``index``: a ``Pack`` beside the folder).
+
+    A page is stored by hard-linking the file mkdocs just wrote into the site, not by
+    writing its bytes a second time: with thousands of pages that copy was seconds of a
+    cold build. The blob and the site's page are then one file on disk; the site is
+    replaced, never edited, by a build, and the digest catches a blob changed anyway (it is
+    then drawn again). Where a link cannot be made (another file system), the bytes are
+    written."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.used: set[str] = set()
+        self.index = Pack(folder.with_name(f"{folder.name}-sha256") if folder else None)
 
     def path(self, key: str) -> Path:
         assert self.folder is not None
@@ -200,28 +209,64 @@ class Blobs:
 
     def has(self, key: str) -> bool:
         """Whether an entry exists (cheap: its content is checked when it is read)."""
-        return self.folder is not None and self.path(key).is_file()
+        return (self.folder is not None and isinstance(self.index.get(key), str)
+                and self.path(key).is_file())
 
     def get(self, key: str) -> bytes | None:
         if self.folder is None:
             return None
+        digest = self.index.get(key)
         try:
-            payload = unseal(self.path(key).read_bytes())
+            payload = self.path(key).read_bytes()
         except OSError:
             return None
-        if payload is not None:
-            self.used.add(key)
+        if not isinstance(digest, str) or hashlib.sha256(payload).hexdigest() != digest:
+            return None
+        self.used.add(key)
         return payload
+
+    def keep(self, key: str) -> None:
+        """Keep an entry this build did not read (see ``PageCache.keep``)."""
+        if self.index.get(key) is not None:
+            self.used.add(key)
 
     def put(self, key: str, payload: bytes) -> None:
         if self.folder is None:
             return
-        self.used.add(key)
         with contextlib.suppress(OSError):
-            write_atomic(self.path(key), seal(payload))
+            write_atomic(self.path(key), payload)
+            self.index.put(key, hashlib.sha256(payload).hexdigest())
+            self.used.add(key)
+
+    def link(self, key: str, source: str, digest: str) -> None:
+        """Store the file at ``source`` (whose bytes have SHA-256 ``digest``) under ``key``:
+        linked where it can be, else copied."""
+        if self.folder is None:
+            return
+        target = self.path(key)
+        temporary = target.with_name(f".tmp-{os.getpid()}-{key}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            os.link(source, temporary)
+            os.replace(temporary, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            try:
+                payload = Path(source).read_bytes()
+            except OSError:
+                return
+            if hashlib.sha256(payload).hexdigest() == digest:
+                self.put(key, payload)
+            return
+        self.index.put(key, digest)
+        self.used.add(key)
 
     def prune(self) -> None:
-        """Delete entries not used by this build (pages that changed or went away)."""
+        """Delete entries not used by this build (pages that changed or went away), and
+        keep the digests of the others."""
         if self.folder is None or not self.folder.is_dir():
             return
         for shard in os.scandir(self.folder):
@@ -231,3 +276,4 @@ class Blobs:
                 if entry.name not in self.used:
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+        self.index.save()

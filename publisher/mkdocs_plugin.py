@@ -441,7 +441,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             if key:
                 self.written.append((page.file.dest_uri, key))
             if uri not in self.reused:
-                self.pagecache.put(uri, output)
+                self.pagecache.put(uri, output, page.file.dest_uri)
             page.content = ""  # written next: its HTML need not stay in memory to the end
         return output
 
@@ -455,6 +455,7 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
         # Only a build that got this far tidies the cache: pages not drawn or reused in it
         # (changed or gone) are deleted; new Markdown conversions are kept.
         if self.pagecache is not None:
+            self.pagecache.store(Path(config.site_dir))  # the pages written, as mkdocs wrote them
             self.pagecache.blobs.prune()
             self.pagecache.threads.save()
             if self.files is not None:  # the pages mkdocs wrote, for the next build to link

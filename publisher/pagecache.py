@@ -29,7 +29,9 @@ without making its data; else the page is made, keyed and drawn as any other.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,7 @@ class PageCache:
         self.salt = salt or ""
         self.threads = Pack(root / "threads" if root is not None and salt else None)
         self.thread_keys: dict[str, str] = {}
+        self.drawn: list[tuple[str, str, str]] = []
 
     def _shows_now(self, template: str) -> bool:
         """Whether a page template (or one it includes or imports) reads ``updated`` or
@@ -162,9 +165,18 @@ class PageCache:
         from the previous site): a later build without that site still finds it."""
         key = self.keys.get(src_uri)
         if key:
-            self.blobs.used.add(key)
+            self.blobs.keep(key)
 
-    def put(self, src_uri: str, html: str) -> None:
+    def put(self, src_uri: str, html: str, dest: str) -> None:
+        """Note a page drawn in this build (``html``, written by mkdocs to ``dest`` in the
+        site folder), to be stored once it is written (``store``)."""
         key = self.keys.get(src_uri)
         if key:
-            self.blobs.put(key, html.encode("utf-8", errors="xmlcharrefreplace"))
+            written = html.encode("utf-8", errors="xmlcharrefreplace")  # as mkdocs writes it
+            self.drawn.append((key, dest, hashlib.sha256(written).hexdigest()))
+
+    def store(self, site: Path) -> None:
+        """Store every page drawn in this build from the file mkdocs wrote for it."""
+        for key, dest, digest in self.drawn:
+            self.blobs.link(key, os.path.join(site, dest), digest)
+        self.drawn.clear()
