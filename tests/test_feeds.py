@@ -14,6 +14,7 @@ from publisher.content.load import load_content
 from publisher.content.model import Content
 from publisher.content.urls import feed_path
 from publisher.renderers import BuildContext
+from publisher.renderers import feeds as feed_specs_module
 from publisher.renderers.common import is_public
 from publisher.renderers.feeds import AGGREGATE_LIMIT, alternate_links, produce_feeds
 
@@ -152,3 +153,21 @@ def test_alternate_links_point_at_existing_feeds(demo: Content, feeds: dict[str,
     assert {link["type"] for link in links} == {"application/rss+xml", "application/atom+xml"}
     for link in links:
         assert link["href"] in feeds
+
+
+def test_a_share_of_the_thread_feeds_is_the_same_feeds(demo: Content) -> None:
+    """A worker writing some threads' feeds makes them from those threads alone: the same
+    items in the same order as the whole set, and the two shares make every feed once."""
+    ctx = BuildContext.at(demo, DEMO_NOW)
+    every = feed_specs_module.feed_specs(ctx)
+    threads = [s.key for s in every if s.scope == "threads"]
+    theirs = frozenset(threads[::2])
+    assert [s for s in every if s.key in theirs and s.scope == "threads"] == sorted(
+        feed_specs_module.thread_specs(ctx, theirs), key=lambda s: threads.index(s.key))
+    whole = produce_feeds(ctx)
+    ctx.extras[feed_specs_module.SHARE] = (theirs, False)
+    worker = produce_feeds(ctx)
+    ctx.extras[feed_specs_module.SHARE] = (theirs, True)
+    here = produce_feeds(ctx)
+    assert not worker.keys() & here.keys() and {**worker, **here} == whole
+    assert worker and all(path.startswith("feeds/threads/") for path in worker)

@@ -8,6 +8,7 @@ from a process with no other thread, and this test process may hold a browser's.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher import cache
 from publisher.build import REPO
 from tests.conftest import DEMO, DEMO_NOW
 from tests.test_build_cache import differing
@@ -34,6 +36,12 @@ from publisher.build import BuildError, build
 def whose(ctx):
     return {"pid.txt": str(os.getpid()).encode()}
 
+def whose_feeds(real):
+    def stream_feeds(ctx):  # each process that writes feeds says so
+        yield from real(ctx)
+        yield f"feeds-by-{os.getpid()}.txt", b""
+    return stream_feeds
+
 def failing(ctx):
     yield "early.txt", b"written before the failure"
     raise RuntimeError("the calendar could not be made")
@@ -44,6 +52,9 @@ def dying(ctx):
 extra, content, out, now, config = sys.argv[1:6]
 if extra != "none":
     renderers.PRODUCERS.append(globals()[extra])
+if extra == "whose":
+    from publisher.renderers import feeds
+    feeds.stream_feeds = whose_feeds(feeds.stream_feeds)
 if os.environ.get("TEST_NO_FORK"):
     outputs.can_fork = lambda: False
 if os.environ.get("TEST_BIG"):  # as if the build held a great deal of memory already
@@ -86,22 +97,57 @@ def run_build(project: Path, site: str, extra: str = "none", now: object = DEMO_
         capture_output=True, text=True, env=env, timeout=300)
 
 
+def feeds_by(site: Path) -> set[str]:
+    return {p.name.removeprefix("feeds-by-").removesuffix(".txt")
+            for p in site.glob("feeds-by-*.txt")}
+
+
 def test_the_worker_writes_the_same_site_as_this_process(project: Path) -> None:
     first = run_build(project, "forked", "whose", big=True)
-    # a first build that holds much memory writes them itself: a worker would copy most of it
+    # a first build that holds much memory shares the feeds with the worker (they read every
+    # message: a worker writing them all would copy most of the build's memory), and the
+    # worker writes everything else
     assert first.returncode == 0, first.stderr
-    assert (project / "forked" / "pid.txt").read_text() == first.stdout.strip()
-    again = run_build(project, "forked", "whose", LATER, big=True)  # a rebuild: forked
+    parent = first.stdout.strip()
+    assert (project / "forked" / "pid.txt").read_text() != parent
+    assert parent in feeds_by(project / "forked") and len(feeds_by(project / "forked")) == 2
+    again = run_build(project, "forked", "whose", LATER, big=True)  # a rebuild: all forked
     assert again.returncode == 0, again.stderr
     assert (project / "forked" / "pid.txt").read_text() != again.stdout.strip()
+    assert feeds_by(project / "forked") == {(project / "forked" / "pid.txt").read_text()}
 
     shutil.rmtree(project / "cache")
     for now in (DEMO_NOW, LATER):
         here = run_build(project, "here", "whose", now, fork=False)
         assert here.returncode == 0, here.stderr
     assert (project / "here" / "pid.txt").read_text() == here.stdout.strip()
-    assert differing(project / "forked", project / "here") == {"pid.txt"}
+    assert feeds_by(project / "here") == {here.stdout.strip()}
+    assert {p for p in differing(project / "forked", project / "here")
+            if not p.startswith("feeds-by-")} == {"pid.txt"}
     assert any((project / "here" / "feeds").rglob("*.xml"))
+
+
+def test_a_big_first_build_shares_its_outputs_with_the_worker(project: Path) -> None:
+    """Feeds here, the rest in the worker: the same site as one process writes, and every
+    file of both in the manifest, so the next build links them."""
+    alone = run_build(project, "alone", fork=False)
+    assert alone.returncode == 0, alone.stderr
+    shutil.rmtree(project / "cache")
+    shared = run_build(project, "shared", big=True)
+    assert shared.returncode == 0, shared.stderr
+    assert differing(project / "shared", project / "alone") == set()
+    site = project / "shared"
+    stored: dict[str, object] = {}  # the keys of every feed, the worker's and these, kept
+    for shard in (project / "cache" / "feeds").glob("*.json"):
+        stored.update(json.loads(cache.unseal(shard.read_bytes()) or b"{}"))
+    assert len(stored) * 2 == len([p for p in (site / "feeds").rglob("*") if p.is_file()])
+    before = {p: p.stat().st_ino for p in site.rglob("*")
+              if p.is_file() and p.parts[len(site.parts)] in ("feeds", "calendar", "api")}
+    again = run_build(project, "shared", now=LATER + timedelta(minutes=5), big=True)
+    assert again.returncode == 0, again.stderr
+    kept = {p.parts[len(site.parts)] for p, inode in before.items()
+            if p.exists() and p.stat().st_ino == inode}
+    assert {"feeds", "calendar"} <= kept  # written here and by the worker: both linked
 
 
 def test_a_first_build_that_holds_little_memory_forks_too(project: Path) -> None:

@@ -66,11 +66,12 @@ def static_outputs(ctx: BuildContext) -> dict[str, bytes]:
     return dict(stream_outputs(ctx))
 
 
-def stream_outputs(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
-    """All non-page files for the site, one (path, bytes) at a time, so that a caller
-    writing each one as it comes never holds every file in memory."""
+def stream_outputs(ctx: BuildContext, producers: Iterable[Producer] | None = None
+                   ) -> Iterator[tuple[str, bytes]]:
+    """All non-page files for the site (or those of ``producers``), one (path, bytes) at a
+    time, so that a caller writing each one as it comes never holds every file in memory."""
     seen: set[str] = set()
-    for producer in PRODUCERS:
+    for producer in PRODUCERS if producers is None else producers:
         made = producer(ctx)
         for path, data in made.items() if isinstance(made, Mapping) else made:
             if path in seen:

@@ -84,10 +84,26 @@ def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
                               feed_title(ctx, "audiences", audience_id),
                               f"Updates for {_label(ctx, 'audiences', audience_id)}.",
                               messages[:AGGREGATE_LIMIT]))
-    for thread_id, messages in by_thread.items():
-        specs.append(FeedSpec("threads", thread_id, feed_title(ctx, "threads", thread_id),
-                              f"Every update on “{_label(ctx, 'threads', thread_id)}”.",
-                              messages))
+    specs += [_thread_spec(ctx, thread_id, messages) for thread_id, messages in by_thread.items()]
+    return specs
+
+
+def _thread_spec(ctx: BuildContext, thread_id: str, messages: list[Message]) -> FeedSpec:
+    return FeedSpec("threads", thread_id, feed_title(ctx, "threads", thread_id),
+                    f"Every update on “{_label(ctx, 'threads', thread_id)}”.", messages)
+
+
+def thread_specs(ctx: BuildContext, ids: Iterable[str]) -> list[FeedSpec]:
+    """The feeds of the threads ``ids`` alone, as ``feed_specs`` makes them, reading only
+    those threads' messages (a worker that writes them copies what it reads)."""
+    specs = []
+    for thread_id in ids:
+        state = ctx.report.threads.get(thread_id)
+        messages = sorted((m for m in state.published if is_public(m)) if state else (),
+                          key=lambda m: m.send_at.timestamp(),  # type: ignore[union-attr]
+                          reverse=True)  # newest first; a stable sort, as the report's
+        if messages:
+            specs.append(_thread_spec(ctx, thread_id, messages))
     return specs
 
 
@@ -185,6 +201,17 @@ def _inputs(ctx: BuildContext, message: Message, salt: str) -> list[Any]:
             services, message.type.value]
 
 
+SHARE = "feeds.share"
+"""``ctx.extras`` key, set when a worker process writes some feeds (``outputs``): ``(ids,
+here)``: with ``here`` false, only the feeds of the threads ``ids``; else every feed but
+those (absent: every feed)."""
+STORED = "feeds.stored"
+"""``ctx.extras`` key where ``stream_feeds`` leaves its store of feed keys; with ``UNSAVED``
+set (in a worker) it does not save it: the worker hands its entries to the process that
+saves the cache, which ``take``s them, so two processes never write one shard."""
+UNSAVED = "feeds.unsaved"
+
+
 def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
     """Every feed, RSS and Atom, keyed by path under the site root."""
     return dict(stream_feeds(ctx))
@@ -203,7 +230,11 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
     folder = ctx.extras.get("cache")
     reuse = ctx.extras.get("reuse")
     stored = Pack(folder / "feeds") if isinstance(folder, Path) and callable(reuse) else None
-    specs = feed_specs(ctx)
+    share = ctx.extras.get(SHARE)
+    theirs, here = share if isinstance(share, tuple) else (frozenset(), True)
+    specs = feed_specs(ctx) if here else thread_specs(ctx, theirs)
+    if here and theirs:
+        specs = [s for s in specs if not (s.scope == "threads" and s.key in theirs)]
     salt = (config_salt(ctx.content.root) or "") if stored is not None else ""
     shared = {m.id for spec in specs if spec.scope != "threads" for m in spec.messages}
     made: dict[str, dict[str, Any]] = {}
@@ -240,7 +271,9 @@ def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
                              for path, data in out.items()})
         yield from out.items()
     if stored is not None:
-        stored.save()
+        ctx.extras[STORED] = stored
+        if not ctx.extras.get(UNSAVED):
+            stored.save()
 
 
 def _label(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
