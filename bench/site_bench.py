@@ -84,9 +84,14 @@ def tree_rss(pid: int) -> int:
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, float]:
-    """Run one process to completion: wall seconds, CPU seconds (its own and its helper
-    processes', so work done on the second core shows), and peak memory: the larger of its
-    own peak RSS and the peak PSS summed over it and its helpers, sampled every 20 ms (MB)."""
+    """Run one process to completion, after flushing what earlier ones wrote: wall seconds,
+    CPU seconds (its own and its helper processes', so work done on the second core shows),
+    and peak memory: the larger of its own peak RSS and the peak PSS summed over it and its
+    helpers, sampled every 20 ms (MB)."""
+    # The previous process's files are flushed to disk first: left dirty, they were written
+    # back during the next timed process (plain's 5,000 pages during the cold build, and the
+    # other way round), a cost that belongs to neither.
+    os.sync()
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
