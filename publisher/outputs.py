@@ -65,7 +65,6 @@ class Outputs:
         self.reuse = reuse
         self.refuse = refuse
         self.child: Child | None = None
-        self.theirs: frozenset[str] = frozenset()
         self.shared = False
 
     def write_all(self, producers: list[Producer] | None = None) -> None:
@@ -78,28 +77,31 @@ class Outputs:
     def start(self) -> None:
         """Write them in a worker when that is safe and worth it, else here and now."""
         shared = not (self.reuse.old or _small())  # old: the previous site's manifest
+        theirs: frozenset[str] = frozenset()
         if can_fork():
             if shared:
-                self._share_feeds()
+                theirs = self._share_feeds()
             self.child = Child.start(self._work, "publisher-out", "the outputs worker")
         if self.child is None:  # no fork possible, or the fork failed: all of them here
-            self.theirs, self.shared = frozenset(), False
+            self.shared = False
             self.ctx.extras.pop(feeds.SHARE, None)
             self.ctx.extras.pop(feeds.UNSAVED, None)
             self.write_all()
         elif shared:  # the rest of the feeds; their store is saved once the worker's is in
-            self.ctx.extras[feeds.SHARE] = (self.theirs, True)
+            self.ctx.extras[feeds.SHARE] = (theirs, True)
             with stopped_on_failure(self.child):
                 self.write_all([p for p in PRODUCERS if p.__name__ in READ_EVERYTHING])
 
-    def _share_feeds(self) -> None:
-        """Give the worker the feeds of part of the threads (``THREAD_SHARE``): in the
-        worker, ``SHARE`` names them, and the store of feed keys is handed back unsaved."""
+    def _share_feeds(self) -> frozenset[str]:
+        """Give the worker the feeds of part of the threads (``THREAD_SHARE``), whose ids
+        this returns: in the worker, ``SHARE`` names them, and the store of feed keys is
+        handed back unsaved."""
         threads = list(self.ctx.report.threads)
-        self.theirs = frozenset(threads[:int(len(threads) * THREAD_SHARE)])
+        theirs = frozenset(threads[:int(len(threads) * THREAD_SHARE)])
         self.shared = True
-        self.ctx.extras[feeds.SHARE] = (self.theirs, False)
+        self.ctx.extras[feeds.SHARE] = (theirs, False)
         self.ctx.extras[feeds.UNSAVED] = True
+        return theirs
 
     def _work(self) -> dict[str, Any]:
         """The worker's share: write those, and say what the parent must record."""

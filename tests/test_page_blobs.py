@@ -10,10 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_build_cache import POISON, build, differing, poisoned
 
 from publisher import cache
 from tests.conftest import DEMO
+from tests.test_build_cache import POISON, build, differing, poisoned
 
 PAGE = "incidents/2026-01-12-vle-slow/index.html"
 
