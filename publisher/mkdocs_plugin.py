@@ -430,6 +430,8 @@ class PublisherPlugin(BasePlugin[PublisherConfig]):
             context["publisher_cached_html"] = Markup(stored)  # type: ignore[typeddict-unknown-key]
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if self.outputs is not None:
+            self.outputs.tick()  # between two pages drawn: the outputs left, once they can go
         uri = page.file.src_uri
         spec = self.pages.get(uri)
         if spec is not None and spec.data:  # drawn: its data need not stay to the end

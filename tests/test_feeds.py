@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -155,19 +156,18 @@ def test_alternate_links_point_at_existing_feeds(demo: Content, feeds: dict[str,
         assert link["href"] in feeds
 
 
-def test_a_share_of_the_thread_feeds_is_the_same_feeds(demo: Content) -> None:
-    """A worker writing some threads' feeds makes them from those threads alone: the same
-    items in the same order as the whole set, and the two shares make every feed once."""
+def test_a_plan_written_and_read_back_makes_the_same_feeds(demo: Content) -> None:
+    """The feed writer (a helper process) gets the plan as JSON lines and reads a feed at a
+    time: the feeds it makes from them are the feeds made here, byte for byte, including a
+    message that several feeds show."""
     ctx = BuildContext.at(demo, DEMO_NOW)
-    every = feed_specs_module.feed_specs(ctx)
-    threads = [s.key for s in every if s.scope == "threads"]
-    theirs = frozenset(threads[::2])
-    assert [s for s in every if s.key in theirs and s.scope == "threads"] == sorted(
-        feed_specs_module.thread_specs(ctx, theirs), key=lambda s: threads.index(s.key))
     whole = produce_feeds(ctx)
-    ctx.extras[feed_specs_module.SHARE] = (theirs, False)
-    worker = produce_feeds(ctx)
-    ctx.extras[feed_specs_module.SHARE] = (theirs, True)
-    here = produce_feeds(ctx)
-    assert not worker.keys() & here.keys() and {**worker, **here} == whole
-    assert worker and all(path.startswith("feeds/threads/") for path in worker)
+    plan = feed_specs_module.feed_plan(ctx)
+    assert plan.shared  # the aggregate feeds share items with the thread feeds
+    written = io.BytesIO()
+    feed_specs_module.write_plan(plan, written)
+    lines = written.getvalue().splitlines(keepends=True)
+    assert len(lines) == 1 + len(whole) // 2  # what every feed shares, then a line a feed
+    read = feed_specs_module.read_plan(iter(lines))
+    assert dict(feed_specs_module.render(read)) == whole
+    assert sorted(feed_specs_module.paths(plan)) == sorted(whole)

@@ -70,7 +70,12 @@ BANNER_FILES = ("banner.json", "banner.html", "banner.js")
 
 
 def absolute(content: Content, path: str) -> str:
-    return content.organisation.base_url + path.lstrip("/")
+    return at_base(content.organisation.base_url, path)
+
+
+def at_base(base_url: str, path: str) -> str:
+    """``path`` under the site's address ``base_url`` (which ends in "/")."""
+    return base_url + path.lstrip("/")
 
 
 def webcal(content: Content, path: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -24,10 +24,11 @@ from feedgen.feed import FeedGenerator
 from ..cache import Pack, code_version, key_of
 from ..content.memory import config_salt
 from ..content.model import Message, ThreadKind
-from ..content.urls import FEED_EXTENSIONS, FeedScope, absolute, feed_path
+from ..content.urls import FEED_EXTENSIONS, FeedScope, at_base, feed_path
 from ..text.markup import plain
+from ..text.summaries import html_text, summary_text
 from . import BuildContext
-from .common import body_html, is_public, message_url, summary_of, title_of
+from .common import body_html, is_public, message_url, title_of
 
 AGGREGATE_LIMIT = 50
 """Items in a feed that spans many threads (all, news, service, group, audience): readers
@@ -93,48 +94,110 @@ def _thread_spec(ctx: BuildContext, thread_id: str, messages: list[Message]) -> 
                     f"Every update on “{_label(ctx, 'threads', thread_id)}”.", messages)
 
 
-def thread_specs(ctx: BuildContext, ids: Iterable[str]) -> list[FeedSpec]:
-    """The feeds of the threads ``ids`` alone, as ``feed_specs`` makes them, reading only
-    those threads' messages (a worker that writes them copies what it reads)."""
-    specs = []
-    for thread_id in ids:
-        state = ctx.report.threads.get(thread_id)
-        messages = sorted((m for m in state.published if is_public(m)) if state else (),
-                          key=lambda m: m.send_at.timestamp(),  # type: ignore[union-attr]
-                          reverse=True)  # newest first; a stable sort, as the report's
-        if messages:
-            specs.append(_thread_spec(ctx, thread_id, messages))
-    return specs
+class Item(NamedTuple):
+    """What a feed shows of one message, as plain data: a helper process gets it as JSON."""
+
+    url: str
+    title: str
+    summary: str | None
+    """The message's own summary (plain text); None: the start of its body."""
+    html: str
+    when: str
+    """When it was sent: ISO 8601 in the organisation's timezone."""
+    services: list[tuple[str, str]]
+    """(id, name) of each service it is about."""
+    type: str
+    stands: list[Any]
+    """What the item counts as in a feed's cache key (``_item``)."""
 
 
-def _fields(ctx: BuildContext, message: Message) -> dict[str, Any]:
-    """Everything a feed item shows of a message (made from ``_inputs``)."""
+class Feed(NamedTuple):
+    """One feed to write: a ``FeedSpec`` with its messages named by id."""
+
+    scope: FeedScope
+    key: str | None
+    title: str
+    description: str
+    newest: str
+    """When it last changed (``_newest``), ISO 8601."""
+    ids: list[str]
+    """Its messages, newest first."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every feed to write and everything each shows, without the content it came from:
+    ``render`` needs nothing else, so a helper process can write the feeds from it
+    (``write_plan``, ``read_plan``)."""
+
+    name: str
+    """The organisation's name, plain."""
+    base_url: str
+    salt: str
+    """Stands for every content file outside ``messages/`` in the keys (``_item``); ""
+    without a store."""
+    store: Path | None
+    """Where the key of each feed is kept (the build cache's ``feeds``), if anywhere."""
+    feeds: Iterable[Feed]
+    item: Callable[[str], Item]
+    """A message's item, by id (made when asked for, or read with its feed)."""
+    shared: frozenset[str]
+    """The messages several feeds show: their items are made once (``render``)."""
+
+
+def feed_plan(ctx: BuildContext) -> Plan:
+    """Every feed the site offers, and what each shows. With the build cache and a previous
+    site (``ctx.extras["reuse"]``), feeds keep their keys in the cache (``render``)."""
+    content = ctx.content
+    folder = ctx.extras.get("cache")
+    store = folder / "feeds" if isinstance(folder, Path) and callable(
+        ctx.extras.get("reuse")) else None
+    salt = (config_salt(content.root) or "") if store is not None else ""
+    feeds = [Feed(s.scope, s.key, s.title, s.description, _newest(ctx, s).isoformat(),
+                  [m.id for m in s.messages]) for s in feed_specs(ctx)]
+    return Plan(plain(content.organisation.name), content.organisation.base_url, salt, store,
+                feeds, lambda message_id: _item(ctx, content.messages[message_id], salt),
+                frozenset(i for f in feeds if f.scope != "threads" for i in f.ids))
+
+
+def _item(ctx: BuildContext, message: Message, salt: str) -> Item:
+    """What feeds show of ``message``. What it stands for in a feed's key: with ``salt``
+    (every content file outside ``messages/``: service names, the time zone), the message's
+    fingerprint (its file's bytes, place and id) stands for its own fields, and only its
+    title, which comes from its thread, is written out (dumping every body of every feed was
+    most of the key's cost); else the fields themselves. The summary and HTML are functions
+    of the message's summary and body under this code version, so those texts stand for
+    them."""
     services = []
     for service_id in message.meta.services:
         service = ctx.content.services.get(service_id)
         services.append((service_id, plain(service.name) if service else service_id))
-    return {"url": message_url(ctx, message), "title": title_of(ctx, message),
-            "summary": summary_of(message), "html": body_html(message.body),
-            "when": ctx.content.local(message.send_at),  # type: ignore[arg-type]
-            "services": services, "type": message.type.value}
+    url, title = message_url(ctx, message), title_of(ctx, message)
+    when = ctx.content.local(message.send_at).isoformat()  # type: ignore[arg-type]
+    stands: list[Any] = [message.fingerprint, url, title] if salt and message.fingerprint \
+        else [url, title, message.meta.summary, message.body, when, services,
+              message.type.value]
+    return Item(url, title, plain(message.meta.summary) if message.meta.summary else None,
+                body_html(message.body), when, services, message.type.value, stands)
 
 
-def _entry(ctx: BuildContext, fields: dict[str, Any]) -> FeedEntry:
+def _entry(plan: Plan, item: Item) -> FeedEntry:
     entry = FeedEntry()
-    url = fields["url"]
-    entry.id(url)
-    entry.guid(url, permalink=True)
-    entry.title(fields["title"])
-    entry.link(href=url, rel="alternate", type="text/html")
+    entry.id(item.url)
+    entry.guid(item.url, permalink=True)
+    entry.title(item.title)
+    entry.link(href=item.url, rel="alternate", type="text/html")
     # RSS <description> is HTML to every reader, and a summary is plain text that may hold
     # "<img …>" shown as text on the site (a code span): escape it, so it stays text there.
-    entry.summary(html.escape(fields["summary"], quote=False), type="html")
-    entry.content(fields["html"], type="html")
-    entry.published(fields["when"])
-    entry.updated(fields["when"])
-    for service_id, label in fields["services"]:
-        entry.category(term=service_id, label=label, scheme=absolute(ctx.content, "services/"))
-    entry.category(term=fields["type"])
+    summary = item.summary if item.summary is not None else html_text(item.html)
+    entry.summary(html.escape(summary_text(summary), quote=False), type="html")
+    entry.content(item.html, type="html")
+    when = datetime.fromisoformat(item.when)
+    entry.published(when)
+    entry.updated(when)
+    for service_id, label in item.services:
+        entry.category(term=service_id, label=label, scheme=at_base(plan.base_url, "services/"))
+    entry.category(term=item.type)
     return entry
 
 
@@ -147,69 +210,37 @@ def _newest(ctx: BuildContext, spec: FeedSpec) -> datetime:
     return ctx.content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
 
 
-def _render(ctx: BuildContext, spec: FeedSpec, entry: Callable[[Message], FeedEntry]
-            ) -> dict[str, bytes]:
-    content = ctx.content
-    newest = _newest(ctx, spec)
+def _render(plan: Plan, feed: Feed, entry: Callable[[str], FeedEntry]) -> dict[str, bytes]:
+    newest = datetime.fromisoformat(feed.newest)
     out: dict[str, bytes] = {}
     for fmt in FEED_EXTENSIONS:
-        path = feed_path(spec.scope, spec.key, fmt)
-        feed = FeedGenerator()
-        feed.id(absolute(content, path))
-        feed.title(spec.title)
+        path = feed_path(feed.scope, feed.key, fmt)
+        generator = FeedGenerator()
+        generator.id(at_base(plan.base_url, path))
+        generator.title(feed.title)
         # RSS's channel <description> is HTML to readers; Atom's <subtitle> is text.
-        feed.subtitle(html.escape(spec.description, quote=False) if fmt == "rss"
-                      else spec.description)
-        feed.author(name=plain(content.organisation.name))
-        feed.link(href=absolute(content, path), rel="self", type=MIME[fmt])
-        feed.link(href=content.organisation.base_url, rel="alternate", type="text/html")
-        feed.language("en")
-        feed.updated(newest)
-        feed.lastBuildDate(newest)  # stable: a rebuild with no new message changes nothing
-        feed.generator("publisher")
-        for message in spec.messages:
-            feed.add_entry(entry(message), order="append")
-        out[path] = feed.rss_str(pretty=True) if fmt == "rss" else feed.atom_str(pretty=True)
+        generator.subtitle(html.escape(feed.description, quote=False) if fmt == "rss"
+                           else feed.description)
+        generator.author(name=plan.name)
+        generator.link(href=at_base(plan.base_url, path), rel="self", type=MIME[fmt])
+        generator.link(href=plan.base_url, rel="alternate", type="text/html")
+        generator.language("en")
+        generator.updated(newest)
+        generator.lastBuildDate(newest)  # stable: a rebuild with no new message changes nothing
+        generator.generator("publisher")
+        for message_id in feed.ids:
+            generator.add_entry(entry(message_id), order="append")
+        out[path] = (generator.rss_str(pretty=True) if fmt == "rss"
+                     else generator.atom_str(pretty=True))
     return out
 
 
-def _key(ctx: BuildContext, spec: FeedSpec, salt: str) -> str:
-    """A feed's key: the code version and everything the feed shows, as the inputs
-    it is made from (each item's summary and HTML are functions of the message's summary
-    and body under this code version, so those texts stand for them: cheaper than making
-    them on every build only to find the feed unchanged)."""
-    org = ctx.content.organisation
-    shown = [org.name, org.base_url, spec.scope, spec.key, spec.title, spec.description,
-             _newest(ctx, spec).isoformat(), salt,
-             [_inputs(ctx, m, salt) for m in spec.messages]]
+def _key(plan: Plan, feed: Feed, item: Callable[[str], Item]) -> str:
+    """A feed's key: the code version and everything the feed shows, as what its items
+    stand for (``_item``)."""
+    shown = [plan.name, plan.base_url, feed.scope, feed.key, feed.title, feed.description,
+             feed.newest, plan.salt, [item(message_id).stands for message_id in feed.ids]]
     return key_of(code_version(), json.dumps(shown, sort_keys=True))
-
-
-def _inputs(ctx: BuildContext, message: Message, salt: str) -> list[Any]:
-    """What ``_fields`` makes an item from. With ``salt`` (every content file outside
-    ``messages/``: service names, the time zone), the message's fingerprint (its file's
-    bytes, place and id) stands for its own fields, and only its title, which comes from its
-    thread, is written out: dumping every body of every feed was most of the key's cost."""
-    if salt and message.fingerprint:
-        return [message.fingerprint, message_url(ctx, message), title_of(ctx, message)]
-    services = []
-    for service_id in message.meta.services:
-        service = ctx.content.services.get(service_id)
-        services.append((service_id, plain(service.name) if service else service_id))
-    return [message_url(ctx, message), title_of(ctx, message), message.meta.summary,
-            message.body, ctx.content.local(message.send_at).isoformat(),  # type: ignore[arg-type]
-            services, message.type.value]
-
-
-SHARE = "feeds.share"
-"""``ctx.extras`` key, set when a worker process writes some feeds (``outputs``): ``(ids,
-here)``: with ``here`` false, only the feeds of the threads ``ids``; else every feed but
-those (absent: every feed)."""
-STORED = "feeds.stored"
-"""``ctx.extras`` key where ``stream_feeds`` leaves its store of feed keys; with ``UNSAVED``
-set (in a worker) it does not save it: the worker hands its entries to the process that
-saves the cache, which ``take``s them, so two processes never write one shard."""
-UNSAVED = "feeds.unsaved"
 
 
 def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
@@ -218,62 +249,100 @@ def produce_feeds(ctx: BuildContext) -> dict[str, bytes]:
 
 
 def stream_feeds(ctx: BuildContext) -> Iterator[tuple[str, bytes]]:
-    """Every feed, RSS and Atom, one (path, bytes) at a time: the caller writes each and
-    lets it go, so thousands of thread feeds are never all in memory.
+    """Every feed, RSS and Atom, one (path, bytes) at a time (``render``)."""
+    reuse = ctx.extras.get("reuse")
+    return render(feed_plan(ctx), reuse if callable(reuse) else None)
+
+
+def render(plan: Plan, reuse: Callable[[str, str], bool] | None = None
+           ) -> Iterator[tuple[str, bytes]]:
+    """The feeds of ``plan``, one (path, bytes) at a time: the caller writes each and lets it
+    go, so thousands of thread feeds are never all in memory.
 
     Each item is made once however many feeds carry it (kept only for messages that more
-    than one feed shows). With the build cache and a previous site (``ctx.extras["reuse"]``:
-    ``(path, sha256) -> bool``, true when the previous site's file with exactly those bytes
-    was linked into the new one), a feed is not drawn again while nothing it shows has
-    changed: the cache keeps, under a key of everything the feed shows, the SHA-256 of
-    each of its files."""
-    folder = ctx.extras.get("cache")
-    reuse = ctx.extras.get("reuse")
-    stored = Pack(folder / "feeds") if isinstance(folder, Path) and callable(reuse) else None
-    share = ctx.extras.get(SHARE)
-    theirs, here = share if isinstance(share, tuple) else (frozenset(), True)
-    specs = feed_specs(ctx) if here else thread_specs(ctx, theirs)
-    if here and theirs:
-        specs = [s for s in specs if not (s.scope == "threads" and s.key in theirs)]
-    salt = (config_salt(ctx.content.root) or "") if stored is not None else ""
-    shared = {m.id for spec in specs if spec.scope != "threads" for m in spec.messages}
-    made: dict[str, dict[str, Any]] = {}
+    than one feed shows). With a store (``Plan.store``) each feed's key is kept there, under
+    a key of everything the feed shows, with the SHA-256 of each of its files; and with a
+    previous site (``reuse``: ``(path, sha256) -> bool``, true when the previous site's file
+    with exactly those bytes was linked into the new one) a feed whose key is found is not
+    drawn again."""
+    stored = Pack(plan.store) if plan.store is not None else None
+    shared = plan.shared
+    items: dict[str, Item] = {}
     entries: dict[str, FeedEntry] = {}
-    current: dict[str, dict[str, Any]] = {}
+    current: dict[str, Item] = {}
     current_entries: dict[str, FeedEntry] = {}
 
-    def fields(message: Message) -> dict[str, Any]:
+    def item(message_id: str) -> Item:
         # kept for the whole run only for messages that several feeds show; else for the
         # one feed being made (its key, then its entries)
-        found = made.get(message.id) or current.get(message.id) or _fields(ctx, message)
-        (made if message.id in shared else current)[message.id] = found
+        found = items.get(message_id) or current.get(message_id) or plan.item(message_id)
+        (items if message_id in shared else current)[message_id] = found
         return found
 
-    def entry(message: Message) -> FeedEntry:
-        found = (entries.get(message.id) or current_entries.get(message.id)
-                 or _entry(ctx, fields(message)))
-        (entries if message.id in shared else current_entries)[message.id] = found
+    def entry(message_id: str) -> FeedEntry:
+        found = (entries.get(message_id) or current_entries.get(message_id)
+                 or _entry(plan, item(message_id)))
+        (entries if message_id in shared else current_entries)[message_id] = found
         return found
 
-    for spec in specs:
+    for feed in plan.feeds:
         current.clear()
         current_entries.clear()
-        key = _key(ctx, spec, salt) if stored is not None else ""
-        found = stored.get(key) if stored is not None and key else None
-        paths = {feed_path(spec.scope, spec.key, fmt) for fmt in FEED_EXTENSIONS}
+        key = _key(plan, feed, item) if stored is not None else ""
+        found = stored.get(key) if stored is not None else None
+        paths = {feed_path(feed.scope, feed.key, fmt) for fmt in FEED_EXTENSIONS}
         if (callable(reuse) and isinstance(found, dict) and set(found) == paths
                 and all(isinstance(v, str) for v in found.values())
                 and all([reuse(path, digest) for path, digest in sorted(found.items())])):
             continue
-        out = _render(ctx, spec, entry)
-        if stored is not None and key:
+        out = _render(plan, feed, entry)
+        if stored is not None:
             stored.put(key, {path: hashlib.sha256(data).hexdigest()
                              for path, data in out.items()})
         yield from out.items()
     if stored is not None:
-        ctx.extras[STORED] = stored
-        if not ctx.extras.get(UNSAVED):
-            stored.save()
+        stored.save()
+
+
+def paths(plan: Plan) -> list[str]:
+    """Every file the feeds of ``plan`` are written to."""
+    return [feed_path(f.scope, f.key, fmt) for f in plan.feeds for fmt in FEED_EXTENSIONS]
+
+
+def write_plan(plan: Plan, out: IO[bytes]) -> None:
+    """``plan`` as JSON lines, for a helper process to ``read_plan``: first what every feed
+    shares, then each feed on a line of its own with the items it shows, so the reader
+    holds one feed at a time (a message several feeds show is on each of their lines)."""
+    def line(data: Any) -> None:
+        out.write(json.dumps(data, ensure_ascii=False).encode() + b"\n")
+
+    line([plan.name, plan.base_url, plan.salt,
+          str(plan.store) if plan.store is not None else None])
+    made: dict[str, Item] = {}
+    for feed in plan.feeds:
+        shown = {}
+        for i in feed.ids:
+            shown[i] = made.get(i) or plan.item(i)
+            if i in plan.shared:
+                made[i] = shown[i]
+        line([feed, shown])
+
+
+def read_plan(lines: Iterable[bytes]) -> Plan:
+    """The plan ``write_plan`` wrote, read a feed at a time as ``render`` goes."""
+    rows = iter(lines)
+    name, base_url, salt, store = json.loads(next(rows))
+    items: dict[str, Item] = {}
+
+    def feeds() -> Iterator[Feed]:
+        for row in rows:
+            feed, shown = json.loads(row)
+            items.clear()
+            items.update((i, Item(*item)) for i, item in shown.items())
+            yield Feed(*feed)
+
+    return Plan(name, base_url, salt, Path(store) if store is not None else None, feeds(),
+                items.__getitem__, frozenset())
 
 
 def _label(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:

@@ -40,11 +40,16 @@ _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|tr|dd|dt|summary)>")
 _BREAK = "\ue000"  # a private-use character marks block ends through the tag stripping
 
 
-@lru_cache(maxsize=32768)
 def text_of(body: str) -> str:
     """Plain text of a Markdown body, one line per paragraph (soft line breaks joined), for
     JSON, SMS and calendar descriptions where hard-wrapped source lines would show."""
-    marked = _BLOCK_END.sub(lambda m: m.group(0) + _BREAK, body_html(body))
+    return html_text(body_html(body))
+
+
+@lru_cache(maxsize=32768)
+def html_text(fragment: str) -> str:
+    """``text_of`` a body already converted (``body_html``)."""
+    marked = _BLOCK_END.sub(lambda m: m.group(0) + _BREAK, fragment)
     text = html.unescape(nh3.clean(marked, tags=set()))
     paragraphs = (" ".join(part.split()) for part in text.split(_BREAK))
     return "\n\n".join(p for p in paragraphs if p)
@@ -52,7 +57,12 @@ def text_of(body: str) -> str:
 
 def summary_of(message: Message, limit: int = 300) -> str:
     """Plain-text summary: the ``summary`` field, else the body's start, cut at a word."""
-    text = plain(message.meta.summary) if message.meta.summary else text_of(message.body)
+    return summary_text(plain(message.meta.summary) if message.meta.summary
+                        else text_of(message.body), limit)
+
+
+def summary_text(text: str, limit: int = 300) -> str:
+    """A summary made of ``text`` (a summary field, plain, or a body's ``text_of``)."""
     return shorten(" ".join(text.split()), limit)
 
 
