@@ -171,3 +171,23 @@ def test_a_plan_written_and_read_back_makes_the_same_feeds(demo: Content) -> Non
     read = feed_specs_module.read_plan(iter(lines))
     assert dict(feed_specs_module.render(read)) == whole
     assert sorted(feed_specs_module.paths(plan)) == sorted(whole)
+
+
+def test_a_rebuild_checks_every_feed_without_the_bodies(
+        demo: Content, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild finds each unchanged feed by its key, made from what the messages stand for
+    (their files' fingerprints): no body's HTML is fetched only to find nothing changed."""
+    ctx = BuildContext.at(demo, DEMO_NOW)
+    ctx.extras["cache"] = tmp_path
+    ctx.extras["reuse"] = lambda path, digest: False  # the first build: nothing to link
+    first = produce_feeds(ctx)
+    assert first and any((tmp_path / "feeds").rglob("*.json"))
+    linked: list[str] = []
+    ctx.extras["reuse"] = lambda path, digest: linked.append(path) or True
+
+    def no_body(text: str) -> str:
+        raise AssertionError("a body's HTML was fetched for an unchanged feed")
+
+    monkeypatch.setattr(feed_specs_module, "body_html", no_body)
+    assert produce_feeds(ctx) == {}
+    assert sorted(linked) == sorted(first)

@@ -141,6 +141,9 @@ class Plan:
     feeds: Iterable[Feed]
     item: Callable[[str], Item]
     """A message's item, by id (made when asked for, or read with its feed)."""
+    stands: Callable[[str], list[Any]]
+    """What a message stands for in a feed's key (``Item.stands``, without making the item:
+    a rebuild checks every feed's key and draws few)."""
     shared: frozenset[str]
     """The messages several feeds show: their items are made once (``render``)."""
 
@@ -155,8 +158,10 @@ def feed_plan(ctx: BuildContext) -> Plan:
     salt = (config_salt(content.root) or "") if store is not None else ""
     feeds = [Feed(s.scope, s.key, s.title, s.description, _newest(ctx, s).isoformat(),
                   [m.id for m in s.messages]) for s in feed_specs(ctx)]
+    messages = content.messages
     return Plan(plain(content.organisation.name), content.organisation.base_url, salt, store,
-                feeds, lambda message_id: _item(ctx, content.messages[message_id], salt),
+                feeds, lambda message_id: _item(ctx, messages[message_id], salt),
+                lambda message_id: _stands(ctx, messages[message_id], salt),
                 frozenset(i for f in feeds if f.scope != "threads" for i in f.ids))
 
 
@@ -179,6 +184,15 @@ def _item(ctx: BuildContext, message: Message, salt: str) -> Item:
               message.type.value]
     return Item(url, title, plain(message.meta.summary) if message.meta.summary else None,
                 body_html(message.body), when, services, message.type.value, stands)
+
+
+def _stands(ctx: BuildContext, message: Message, salt: str) -> list[Any]:
+    """``_item(ctx, message, salt).stands``, cheaply where it can be: without the body's
+    HTML, which a rebuild would otherwise fetch for every message to find few feeds
+    changed."""
+    if salt and message.fingerprint:
+        return [message.fingerprint, message_url(ctx, message), title_of(ctx, message)]
+    return _item(ctx, message, salt).stands
 
 
 def _entry(plan: Plan, item: Item) -> FeedEntry:
@@ -235,11 +249,11 @@ def _render(plan: Plan, feed: Feed, entry: Callable[[str], FeedEntry]) -> dict[s
     return out
 
 
-def _key(plan: Plan, feed: Feed, item: Callable[[str], Item]) -> str:
+def _key(plan: Plan, feed: Feed) -> str:
     """A feed's key: the code version and everything the feed shows, as what its items
     stand for (``_item``)."""
     shown = [plan.name, plan.base_url, feed.scope, feed.key, feed.title, feed.description,
-             feed.newest, plan.salt, [item(message_id).stands for message_id in feed.ids]]
+             feed.newest, plan.salt, [plan.stands(message_id) for message_id in feed.ids]]
     return key_of(code_version(), json.dumps(shown, sort_keys=True))
 
 
@@ -266,29 +280,20 @@ def render(plan: Plan, reuse: Callable[[str, str], bool] | None = None
     with exactly those bytes was linked into the new one) a feed whose key is found is not
     drawn again."""
     stored = Pack(plan.store) if plan.store is not None else None
-    shared = plan.shared
-    items: dict[str, Item] = {}
     entries: dict[str, FeedEntry] = {}
-    current: dict[str, Item] = {}
-    current_entries: dict[str, FeedEntry] = {}
-
-    def item(message_id: str) -> Item:
-        # kept for the whole run only for messages that several feeds show; else for the
-        # one feed being made (its key, then its entries)
-        found = items.get(message_id) or current.get(message_id) or plan.item(message_id)
-        (items if message_id in shared else current)[message_id] = found
-        return found
+    current: dict[str, FeedEntry] = {}
 
     def entry(message_id: str) -> FeedEntry:
-        found = (entries.get(message_id) or current_entries.get(message_id)
-                 or _entry(plan, item(message_id)))
-        (entries if message_id in shared else current_entries)[message_id] = found
+        # kept for the whole run only for messages that several feeds show; else for the
+        # one feed being made (in both of its formats)
+        found = (entries.get(message_id) or current.get(message_id)
+                 or _entry(plan, plan.item(message_id)))
+        (entries if message_id in plan.shared else current)[message_id] = found
         return found
 
     for feed in plan.feeds:
         current.clear()
-        current_entries.clear()
-        key = _key(plan, feed, item) if stored is not None else ""
+        key = _key(plan, feed) if stored is not None else ""
         found = stored.get(key) if stored is not None else None
         paths = {feed_path(feed.scope, feed.key, fmt) for fmt in FEED_EXTENSIONS}
         if (callable(reuse) and isinstance(found, dict) and set(found) == paths
@@ -342,7 +347,7 @@ def read_plan(lines: Iterable[bytes]) -> Plan:
             yield Feed(*feed)
 
     return Plan(name, base_url, salt, Path(store) if store is not None else None, feeds(),
-                items.__getitem__, frozenset())
+                items.__getitem__, lambda message_id: items[message_id].stands, frozenset())
 
 
 def _label(ctx: BuildContext, scope: FeedScope, key: str | None) -> str:
