@@ -89,8 +89,8 @@ class FeedWriter:
         files = found.get("files") if isinstance(found, dict) else None
         if not isinstance(files, dict):
             lines = complaint.decode("utf-8", "replace").strip().splitlines()
-            why = lines[-1] if lines else (
-                f"killed by signal {-code}" if code < 0 else f"ended with exit code {code}")
+            why = f"killed by signal {-code}" if code < 0 else (
+                lines[-1] if lines else f"ended with exit code {code}")
             raise FeedWriterError(f"the feed writer failed: {why}")
         return files
 

@@ -199,7 +199,8 @@ def test_a_feed_writer_that_cannot_start_leaves_the_feeds_to_this_process(
 
 @pytest.mark.parametrize(("program", "said"), [
     ("raise SystemExit(3)", "ended with exit code 3"),
-    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "killed by signal 9"),
+    ("import os, signal, sys; print('UserWarning: said first', file=sys.stderr, flush=True); "
+     "os.kill(os.getpid(), signal.SIGKILL)", "killed by signal 9"),
     ("import sys; sys.stdin.buffer.read(); print('OSError: [Errno 28] No space left on "
      "device', file=sys.stderr); sys.exit(1)", "OSError: [Errno 28] No space left on device"),
     ("print('not a report')", "ended with exit code 0"),
