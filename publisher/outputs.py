@@ -114,7 +114,7 @@ class Outputs:
 
     @contextlib.contextmanager
     def _stopped_on_failure(self) -> Iterator[None]:
-        """Stop the helper if this process's own share fails."""
+        """Stop the helper and any worker if this process's own share fails."""
         try:
             yield
         except BaseException:
@@ -133,7 +133,7 @@ class Outputs:
     def finish(self) -> None:
         """Wait for the worker and the helper and take back what they recorded; raises if
         either failed."""
-        if self.later:  # the pages were drawn before the helper was done
+        if self.later:  # the helper was not done before the last page, or no fork was possible
             producers, self.later = self.later, []
             with self._stopped_on_failure():
                 self.write_all(producers)
