@@ -230,12 +230,13 @@ class Blobs:
         if self.index.get(key) is not None:
             self.used.add(key)
 
-    def put(self, key: str, payload: bytes) -> None:
+    def put(self, key: str, payload: bytes, digest: str | None = None) -> None:
+        """Store ``payload`` under ``key`` (``digest``: its SHA-256, when already known)."""
         if self.folder is None:
             return
         with contextlib.suppress(OSError):
             write_atomic(self.path(key), payload)
-            self.index.put(key, hashlib.sha256(payload).hexdigest())
+            self.index.put(key, digest or hashlib.sha256(payload).hexdigest())
             self.used.add(key)
 
     def link(self, key: str, source: str, digest: str) -> None:
@@ -258,8 +259,8 @@ class Blobs:
                 payload = Path(source).read_bytes()
             except OSError:
                 return
-            if hashlib.sha256(payload).hexdigest() == digest:
-                self.put(key, payload)
+            if hashlib.sha256(payload).hexdigest() == digest:  # still what was drawn
+                self.put(key, payload, digest)
             return
         self.index.put(key, digest)
         self.used.add(key)

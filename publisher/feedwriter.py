@@ -17,15 +17,14 @@ cannot be started, the build writes the feeds itself; if it fails, the build fai
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from .cache import PACKAGE
 from .errors import PublisherError
+from .forked import helper_env
 from .outdir import Reuse
 from .renderers import feeds
 
@@ -50,8 +49,6 @@ class FeedWriter:
               ) -> FeedWriter | None:
         """Start writing ``plan``'s feeds into ``staging``; None when no helper could be
         started (write them here instead)."""
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])]))
         report = errors = None
         try:
             # Not ``with``: the report and errors stay open until ``result`` or ``abandon``.
@@ -63,7 +60,7 @@ class FeedWriter:
                 feeds.write_plan(plan, payload)
                 payload.seek(0)
                 process = subprocess.Popen([sys.executable, *PROGRAM], stdin=payload,
-                                           stdout=report, stderr=errors, env=env)
+                                           stdout=report, stderr=errors, env=helper_env())
         except OSError:
             for handle in (report, errors):
                 if handle is not None:

@@ -28,6 +28,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from .errors import PublisherError
@@ -41,6 +42,14 @@ def can_fork() -> bool:
     """Whether forking is possible, safe (no other thread) and worth it (a second core)."""
     return (hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
             and threading.active_count() == 1)
+
+
+def helper_env() -> dict[str, str]:
+    """The environment for a helper process that runs this package's code as a program
+    (``python -m publisher...``): this one's, with this package first on the import path."""
+    here = str(Path(__file__).resolve().parent.parent)
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [here, *filter(None, [os.environ.get("PYTHONPATH")])]))
 
 
 def resident() -> int | None:

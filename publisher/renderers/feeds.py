@@ -36,64 +36,6 @@ only look at recent items, and a small feed stays cheap to poll. Thread feeds ar
 MIME = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
-@dataclass(frozen=True)
-class FeedSpec:
-    scope: FeedScope
-    key: str | None
-    title: str
-    description: str
-    messages: list[Message]
-    """Newest first."""
-
-
-def feed_specs(ctx: BuildContext) -> list[FeedSpec]:
-    """Every feed the site offers, with its messages (newest first)."""
-    content = ctx.content
-    published = [m for m in ctx.report.published if is_public(m)]  # newest first
-    by_service: dict[str, list[Message]] = {sid: [] for sid in content.services}
-    by_audience: dict[str, list[Message]] = {aid: [] for aid in content.audiences}
-    by_thread: dict[str, list[Message]] = {}
-    news: list[Message] = []
-    for message in published:
-        for service_id in message.meta.services:
-            by_service.setdefault(service_id, []).append(message)
-        for audience_id in message.meta.audiences or ():
-            by_audience.setdefault(audience_id, []).append(message)
-        by_thread.setdefault(message.thread_id, []).append(message)
-        if content.threads[message.thread_id].kind in (ThreadKind.STORY, ThreadKind.LAUNCH):
-            news.append(message)  # the newsroom: stories and launches, as on the site
-
-    specs = [
-        FeedSpec("all", None, feed_title(ctx, "all", None),
-                 f"Every status update and news item from {plain(content.organisation.name)}.",
-                 published[:AGGREGATE_LIMIT]),
-        FeedSpec("news", None, feed_title(ctx, "news", None),
-                 f"News from {plain(content.organisation.name)}.", news[:AGGREGATE_LIMIT]),
-    ]
-    for service_id, messages in by_service.items():
-        label = _label(ctx, "services", service_id)
-        specs.append(FeedSpec("services", service_id, feed_title(ctx, "services", service_id),
-                              f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
-    for group in content.groups:
-        ids = {s.id for s in group.services}
-        messages = [m for m in published if ids.intersection(m.meta.services)]
-        specs.append(FeedSpec("groups", group.id, feed_title(ctx, "groups", group.id),
-                              f"Status updates about {plain(group.name)}.",
-                              messages[:AGGREGATE_LIMIT]))
-    for audience_id, messages in by_audience.items():
-        specs.append(FeedSpec("audiences", audience_id,
-                              feed_title(ctx, "audiences", audience_id),
-                              f"Updates for {_label(ctx, 'audiences', audience_id)}.",
-                              messages[:AGGREGATE_LIMIT]))
-    specs += [_thread_spec(ctx, thread_id, messages) for thread_id, messages in by_thread.items()]
-    return specs
-
-
-def _thread_spec(ctx: BuildContext, thread_id: str, messages: list[Message]) -> FeedSpec:
-    return FeedSpec("threads", thread_id, feed_title(ctx, "threads", thread_id),
-                    f"Every update on “{_label(ctx, 'threads', thread_id)}”.", messages)
-
-
 class Item(NamedTuple):
     """What a feed shows of one message, as plain data: a helper process gets it as JSON."""
 
@@ -112,7 +54,7 @@ class Item(NamedTuple):
 
 
 class Feed(NamedTuple):
-    """One feed to write: a ``FeedSpec`` with its messages named by id."""
+    """One feed to write, its messages named by id."""
 
     scope: FeedScope
     key: str | None
@@ -148,6 +90,58 @@ class Plan:
     """The messages several feeds show: their items are made once (``render``)."""
 
 
+def feed_specs(ctx: BuildContext) -> list[Feed]:
+    """Every feed the site offers, with its messages (newest first)."""
+    content = ctx.content
+    published = [m for m in ctx.report.published if is_public(m)]  # newest first
+    by_service: dict[str, list[Message]] = {sid: [] for sid in content.services}
+    by_audience: dict[str, list[Message]] = {aid: [] for aid in content.audiences}
+    by_thread: dict[str, list[Message]] = {}
+    news: list[Message] = []
+    for message in published:
+        for service_id in message.meta.services:
+            by_service.setdefault(service_id, []).append(message)
+        for audience_id in message.meta.audiences or ():
+            by_audience.setdefault(audience_id, []).append(message)
+        by_thread.setdefault(message.thread_id, []).append(message)
+        if content.threads[message.thread_id].kind in (ThreadKind.STORY, ThreadKind.LAUNCH):
+            news.append(message)  # the newsroom: stories and launches, as on the site
+
+    specs = [
+        _feed(ctx, "all", None, feed_title(ctx, "all", None),
+              f"Every status update and news item from {plain(content.organisation.name)}.",
+              published[:AGGREGATE_LIMIT]),
+        _feed(ctx, "news", None, feed_title(ctx, "news", None),
+              f"News from {plain(content.organisation.name)}.", news[:AGGREGATE_LIMIT]),
+    ]
+    for service_id, messages in by_service.items():
+        label = _label(ctx, "services", service_id)
+        specs.append(_feed(ctx, "services", service_id, feed_title(ctx, "services", service_id),
+                           f"Status updates about {label}.", messages[:AGGREGATE_LIMIT]))
+    for group in content.groups:
+        ids = {s.id for s in group.services}
+        messages = [m for m in published if ids.intersection(m.meta.services)]
+        specs.append(_feed(ctx, "groups", group.id, feed_title(ctx, "groups", group.id),
+                           f"Status updates about {plain(group.name)}.",
+                           messages[:AGGREGATE_LIMIT]))
+    for audience_id, messages in by_audience.items():
+        specs.append(_feed(ctx, "audiences", audience_id,
+                           feed_title(ctx, "audiences", audience_id),
+                           f"Updates for {_label(ctx, 'audiences', audience_id)}.",
+                           messages[:AGGREGATE_LIMIT]))
+    for thread_id, messages in by_thread.items():
+        specs.append(_feed(ctx, "threads", thread_id, feed_title(ctx, "threads", thread_id),
+                           f"Every update on “{_label(ctx, 'threads', thread_id)}”.",
+                           messages))
+    return specs
+
+
+def _feed(ctx: BuildContext, scope: FeedScope, key: str | None, title: str,
+          description: str, messages: list[Message]) -> Feed:
+    return Feed(scope, key, title, description, _newest(ctx, messages).isoformat(),
+                [m.id for m in messages])
+
+
 def feed_plan(ctx: BuildContext) -> Plan:
     """Every feed the site offers, and what each shows. With the build cache and a previous
     site (``ctx.extras["reuse"]``), feeds keep their keys in the cache (``render``)."""
@@ -156,8 +150,7 @@ def feed_plan(ctx: BuildContext) -> Plan:
     store = folder / "feeds" if isinstance(folder, Path) and callable(
         ctx.extras.get("reuse")) else None
     salt = (config_salt(content.root) or "") if store is not None else ""
-    feeds = [Feed(s.scope, s.key, s.title, s.description, _newest(ctx, s).isoformat(),
-                  [m.id for m in s.messages]) for s in feed_specs(ctx)]
+    feeds = feed_specs(ctx)
     messages = content.messages
     return Plan(plain(content.organisation.name), content.organisation.base_url, salt, store,
                 feeds, lambda message_id: _item(ctx, messages[message_id], salt),
@@ -215,11 +208,11 @@ def _entry(plan: Plan, item: Item) -> FeedEntry:
     return entry
 
 
-def _newest(ctx: BuildContext, spec: FeedSpec) -> datetime:
-    """When the feed last changed: an empty feed dates from the newest public message
-    anywhere (not the build time), so it too is byte-identical between builds until
-    something is published."""
-    latest = spec.messages[0] if spec.messages else next(
+def _newest(ctx: BuildContext, messages: list[Message]) -> datetime:
+    """When a feed of ``messages`` (newest first) last changed: an empty feed dates from the
+    newest public message anywhere (not the build time), so it too is byte-identical between
+    builds until something is published."""
+    latest = messages[0] if messages else next(
         (m for m in ctx.report.published if is_public(m)), None)
     return ctx.content.local(latest.send_at if latest else ctx.now)  # type: ignore[arg-type]
 

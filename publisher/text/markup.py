@@ -20,9 +20,9 @@ from pathlib import Path
 import markdown
 import nh3
 
-from ..cache import PACKAGE, Pack, code_version, key_of
+from ..cache import Pack, code_version, key_of
 from ..content.safety import TAG_RE
-from ..forked import Child, ForkError, can_fork, stopped_on_failure
+from ..forked import Child, ForkError, can_fork, helper_env, stopped_on_failure
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -191,12 +191,10 @@ class _Helper:
         self.count = len(texts)
         self.converted: list[str] = []
         self.complete = False
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(PACKAGE.parent), *filter(None, [os.environ.get("PYTHONPATH")])]))
         try:
             self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-m", "publisher.text.markup"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=helper_env())
         except OSError:
             self.process = None
             return
